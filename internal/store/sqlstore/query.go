@@ -1,0 +1,426 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// column is a field stored in a column of the resource's own table.
+type column struct {
+	col  string // SQL expression
+	fold string // folded twin for case-insensitive comparison, "" if none
+	kind byte   // 's' text, 'b' bool, 't' time
+}
+
+// relation is a multi-valued field stored as rows of another table.
+type relation struct {
+	from  string            // FROM clause for the element rows, alias m
+	where string            // correlation with the outer row
+	subs  map[string]column // sub-attribute columns of an element
+}
+
+// resource describes how one resource type is stored.
+type resource struct {
+	table, alias string
+	columns      map[string]column // keyed by "attr" or "attr.sub"
+	relations    map[string]relation
+	values       bool // other attributes live in user_values
+}
+
+var usersResource = resource{
+	table: "users", alias: "u",
+	columns: map[string]column{
+		"id":                {col: "u.id", kind: 's'},
+		"username":          {col: "u.user_name", fold: "u.user_name_key", kind: 's'},
+		"externalid":        {col: "u.external_id", kind: 's'},
+		"displayname":       {col: "u.display_name", fold: "u.display_name_key", kind: 's'},
+		"active":            {col: "u.active", kind: 'b'},
+		"meta.created":      {col: "u.created_at", kind: 't'},
+		"meta.lastmodified": {col: "u.updated_at", kind: 't'},
+	},
+	relations: map[string]relation{
+		"groups": {
+			from:  "group_members m JOIN groups mg ON mg.org_id = m.org_id AND mg.id = m.group_id",
+			where: "m.org_id = u.org_id AND m.user_id = u.id",
+			subs: map[string]column{
+				"value":   {col: "m.group_id", kind: 's'},
+				"display": {col: "mg.display_name", fold: "mg.display_name_key", kind: 's'},
+				"type":    {col: "'direct'", kind: 's'},
+			},
+		},
+	},
+	values: true,
+}
+
+var groupsResource = resource{
+	table: "groups", alias: "g",
+	columns: map[string]column{
+		"id":                {col: "g.id", kind: 's'},
+		"displayname":       {col: "g.display_name", fold: "g.display_name_key", kind: 's'},
+		"externalid":        {col: "g.external_id", kind: 's'},
+		"meta.created":      {col: "g.created_at", kind: 't'},
+		"meta.lastmodified": {col: "g.updated_at", kind: 't'},
+	},
+	relations: map[string]relation{
+		"members": {
+			from:  "group_members m JOIN users mu ON mu.org_id = m.org_id AND mu.id = m.user_id",
+			where: "m.org_id = g.org_id AND m.group_id = g.id",
+			subs: map[string]column{
+				"value":   {col: "m.user_id", kind: 's'},
+				"display": {col: "COALESCE(mu.display_name, mu.user_name)", kind: 's'},
+				"type":    {col: "'User'", kind: 's'},
+			},
+		},
+	},
+}
+
+// compiler turns a store.Cond into a SQL predicate and its arguments.
+type compiler struct {
+	s    *DB
+	res  *resource
+	args []any
+	n    int // alias counter
+}
+
+func (c *compiler) arg(v any) string {
+	c.args = append(c.args, v)
+	return "$" + strconv.Itoa(len(c.args))
+}
+
+func (c *compiler) alias(p string) string {
+	c.n++
+	return p + strconv.Itoa(c.n)
+}
+
+// elem is the element in scope inside a store.Elem.
+type elem struct {
+	attr  string
+	rel   *relation // element of a relation: its columns are in scope
+	alias string    // element of user_values: alias of one of its rows
+}
+
+func (c *compiler) cond(x store.Cond, e *elem) (string, error) {
+	switch x := x.(type) {
+	case store.And:
+		return c.binary(x.L, x.R, "AND", e)
+	case store.Or:
+		return c.binary(x.L, x.R, "OR", e)
+	case store.Not:
+		in, err := c.cond(x.C, e)
+		if err != nil {
+			return "", err
+		}
+		return "NOT (" + in + ")", nil
+	case store.Cmp:
+		if x.Op == store.OpNe {
+			// Ne is the negation of Eq: true when no value equals, which
+			// includes an absent value.
+			x.Op = store.OpEq
+			in, err := c.field(x.Field, e, func(col column) (string, error) { return c.compare(col, x) })
+			if err != nil {
+				return "", err
+			}
+			return "NOT (" + in + ")", nil
+		}
+		return c.field(x.Field, e, func(col column) (string, error) { return c.compare(col, x) })
+	case store.Present:
+		return c.field(x.Field, e, func(col column) (string, error) {
+			switch col.kind {
+			case 's':
+				return fmt.Sprintf("(%s IS NOT NULL AND %s <> '')", col.col, col.col), nil
+			default:
+				return fmt.Sprintf("%s IS NOT NULL", col.col), nil
+			}
+		})
+	case store.Elem:
+		if e != nil {
+			return "", fmt.Errorf("nested value filter on %q: %w", x.Attr, store.ErrInvalid)
+		}
+		return c.elem(x)
+	case nil:
+		return "", fmt.Errorf("empty condition: %w", store.ErrInvalid)
+	default:
+		return "", fmt.Errorf("unknown condition %T: %w", x, store.ErrInvalid)
+	}
+}
+
+func (c *compiler) binary(l, r store.Cond, op string, e *elem) (string, error) {
+	a, err := c.cond(l, e)
+	if err != nil {
+		return "", err
+	}
+	b, err := c.cond(r, e)
+	if err != nil {
+		return "", err
+	}
+	return "(" + a + " " + op + " " + b + ")", nil
+}
+
+// field resolves f and returns pred applied to it, wrapped in the EXISTS
+// that reaches a multi-valued store when needed.
+func (c *compiler) field(f store.Field, e *elem, pred func(column) (string, error)) (string, error) {
+	key := f.Attr
+	if f.Sub != "" {
+		key += "." + f.Sub
+	}
+	if e != nil {
+		if f.Attr != e.attr {
+			return "", fmt.Errorf("attribute %q inside a value filter on %q: %w", f.Attr, e.attr, store.ErrInvalid)
+		}
+		if e.rel != nil {
+			col, ok := e.rel.subs[f.Sub]
+			if !ok {
+				return "", fmt.Errorf("unknown sub-attribute %q of %q: %w", f.Sub, f.Attr, store.ErrInvalid)
+			}
+			return pred(col)
+		}
+		v := c.alias("v")
+		p, err := pred(column{col: v + ".str", fold: v + ".fold", kind: 's'})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("EXISTS (SELECT 1 FROM user_values %[1]s WHERE %[1]s.org_id = %[2]s.org_id AND %[1]s.user_id = %[2]s.user_id AND %[1]s.attr = %[2]s.attr AND %[1]s.elem = %[2]s.elem AND %[1]s.sub = %[3]s AND %[4]s)",
+			v, e.alias, c.arg(f.Sub), p), nil
+	}
+	if col, ok := c.res.columns[key]; ok {
+		p, err := pred(col)
+		if err != nil || col.kind != 's' {
+			return p, err
+		}
+		// Null-safe, so that NOT around it is true for an absent value.
+		return fmt.Sprintf("(%s IS NOT NULL AND %s)", col.col, p), nil
+	}
+	if rel, ok := c.res.relations[f.Attr]; ok {
+		sub := f.Sub
+		if sub == "" {
+			sub = "value"
+		}
+		col, ok := rel.subs[sub]
+		if !ok {
+			return "", fmt.Errorf("unknown sub-attribute %q of %q: %w", f.Sub, f.Attr, store.ErrInvalid)
+		}
+		p, err := pred(col)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE %s AND %s)", rel.from, rel.where, p), nil
+	}
+	if !c.res.values {
+		return "", fmt.Errorf("attribute %q cannot be filtered: %w", key, store.ErrInvalid)
+	}
+	v := c.alias("v")
+	p, err := pred(column{col: v + ".str", fold: v + ".fold", kind: 's'})
+	if err != nil {
+		return "", err
+	}
+	subCond := ""
+	if f.Sub != "" {
+		subCond = fmt.Sprintf(" AND %s.sub = %s", v, c.arg(f.Sub))
+	}
+	return fmt.Sprintf("EXISTS (SELECT 1 FROM user_values %[1]s WHERE %[1]s.org_id = u.org_id AND %[1]s.user_id = u.id AND %[1]s.attr = %[2]s%[3]s AND %[4]s)",
+		v, c.arg(f.Attr), subCond, p), nil
+}
+
+func (c *compiler) elem(x store.Elem) (string, error) {
+	if rel, ok := c.res.relations[x.Attr]; ok {
+		in, err := c.cond(x.C, &elem{attr: x.Attr, rel: &rel})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE %s AND %s)", rel.from, rel.where, in), nil
+	}
+	if !c.res.values {
+		return "", fmt.Errorf("attribute %q cannot be filtered: %w", x.Attr, store.ErrInvalid)
+	}
+	a := c.alias("e")
+	in, err := c.cond(x.C, &elem{attr: x.Attr, alias: a})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("EXISTS (SELECT 1 FROM user_values %[1]s WHERE %[1]s.org_id = u.org_id AND %[1]s.user_id = u.id AND %[1]s.attr = %[2]s AND %[3]s)",
+		a, c.arg(x.Attr), in), nil
+}
+
+// maxRune bounds a prefix range: every string starting with p sorts in
+// [p, p+maxRune) byte-wise, so "sw" uses the same index as "eq".
+const maxRune = "\U0010FFFF"
+
+func (c *compiler) compare(col column, x store.Cmp) (string, error) {
+	switch v := x.Value.(type) {
+	case bool:
+		s := "false"
+		if v {
+			s = "true"
+		}
+		switch {
+		case x.Op != store.OpEq:
+			return "", fmt.Errorf("operator %q on a boolean: %w", x.Op, store.ErrInvalid)
+		case col.kind == 'b':
+			return fmt.Sprintf("%s = %s", col.col, c.arg(v)), nil
+		case col.kind == 's':
+			return fmt.Sprintf("%s = %s", col.col, c.arg(s)), nil
+		}
+		return "", fmt.Errorf("a boolean compared with a date: %w", store.ErrInvalid)
+	case time.Time:
+		if col.kind != 't' {
+			if col.kind == 's' {
+				return c.text(col.col, x.Op, v.UTC().Format(time.RFC3339Nano))
+			}
+			return "", fmt.Errorf("a date compared with a boolean: %w", store.ErrInvalid)
+		}
+		op, ok := sqlOps[x.Op]
+		if !ok {
+			return "", fmt.Errorf("operator %q on a date: %w", x.Op, store.ErrInvalid)
+		}
+		return fmt.Sprintf("%s %s %s", col.col, op, c.arg(c.s.t(v))), nil
+	case string:
+		switch col.kind {
+		case 'b':
+			return "", fmt.Errorf("a string compared with a boolean: %w", store.ErrInvalid)
+		case 't':
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return "", fmt.Errorf("%q is not a dateTime: %w", v, store.ErrInvalid)
+			}
+			op, ok := sqlOps[x.Op]
+			if !ok {
+				return "", fmt.Errorf("operator %q on a date: %w", x.Op, store.ErrInvalid)
+			}
+			return fmt.Sprintf("%s %s %s", col.col, op, c.arg(c.s.t(t))), nil
+		}
+		target := col.col
+		if !x.CaseExact {
+			if col.fold != "" {
+				target, v = col.fold, store.Fold(v)
+			} else {
+				target, v = "LOWER("+col.col+")", store.Fold(v)
+			}
+		}
+		return c.text(target, x.Op, v)
+	default:
+		return "", fmt.Errorf("cannot compare with a %T: %w", x.Value, store.ErrInvalid)
+	}
+}
+
+var sqlOps = map[store.Op]string{
+	store.OpEq: "=", store.OpGt: ">", store.OpGe: ">=", store.OpLt: "<", store.OpLe: "<=",
+}
+
+func (c *compiler) text(col string, op store.Op, v string) (string, error) {
+	if op == store.OpCo || op == store.OpSw || op == store.OpEw {
+		if v == "" {
+			return fmt.Sprintf("%s IS NOT NULL", col), nil
+		}
+	}
+	switch op {
+	case store.OpCo:
+		return c.s.d.Contains(col, c.arg(v)), nil
+	case store.OpSw:
+		return fmt.Sprintf("(%s >= %s AND %s < %s)", col, c.arg(v), col, c.arg(v+maxRune)), nil
+	case store.OpEw:
+		return c.s.d.EndsWith(col, c.arg(v)), nil
+	}
+	o, ok := sqlOps[op]
+	if !ok {
+		return "", fmt.Errorf("unknown operator %q: %w", op, store.ErrInvalid)
+	}
+	return fmt.Sprintf("%s %s %s", col, o, c.arg(v)), nil
+}
+
+// orderBy returns the ORDER BY expression for a sort field.
+func (c *compiler) orderBy(f store.Field) (string, error) {
+	if f == (store.Field{}) {
+		return "", nil
+	}
+	key := f.Attr
+	if f.Sub != "" {
+		key += "." + f.Sub
+	}
+	if col, ok := c.res.columns[key]; ok {
+		if col.fold != "" {
+			return col.fold, nil
+		}
+		return col.col, nil
+	}
+	if !c.res.values || c.res.relations[f.Attr].from != "" {
+		return "", fmt.Errorf("cannot sort by %q: %w", key, store.ErrInvalid)
+	}
+	sub := ""
+	if f.Sub != "" {
+		sub = " AND s.sub = " + c.arg(f.Sub)
+	}
+	return fmt.Sprintf("(SELECT MIN(s.fold) FROM user_values s WHERE s.org_id = u.org_id AND s.user_id = u.id AND s.attr = %s%s)",
+		c.arg(f.Attr), sub), nil
+}
+
+// where builds the WHERE clause of a query (without paging), starting
+// with the organization.
+func (c *compiler) where(orgID string, q store.Query) (string, error) {
+	w := c.res.alias + ".org_id = " + c.arg(orgID)
+	if q.Filter != nil {
+		p, err := c.cond(q.Filter, nil)
+		if err != nil {
+			return "", err
+		}
+		w += " AND " + p
+	}
+	return w, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+// buildSelect returns the page query and the count query.
+func (s *DB) buildSelect(res *resource, cols, orgID string, q store.Query) (sel string, selArgs []any, count string, countArgs []any, err error) {
+	if (q.After != "" || q.Before != "") && (q.SortBy != (store.Field{}) || q.Descending) {
+		return "", nil, "", nil, fmt.Errorf("cursor paging requires the default order: %w", store.ErrInvalid)
+	}
+	c := &compiler{s: s, res: res}
+	where, err := c.where(orgID, q)
+	if err != nil {
+		return "", nil, "", nil, err
+	}
+	count = "SELECT COUNT(*) FROM " + res.table + " " + res.alias + " WHERE " + where
+	countArgs = append([]any(nil), c.args...)
+
+	a := res.alias
+	order, err := c.orderBy(q.SortBy)
+	if err != nil {
+		return "", nil, "", nil, err
+	}
+	dir, nulls := "ASC", "NULLS LAST"
+	if q.Descending {
+		dir, nulls = "DESC", "NULLS FIRST"
+	}
+	switch {
+	case q.After != "":
+		where += " AND " + a + ".id > " + c.arg(q.After)
+	case q.Before != "":
+		where += " AND " + a + ".id < " + c.arg(q.Before)
+		dir = "DESC"
+	}
+	orderSQL := a + ".id " + dir
+	if order != "" {
+		orderSQL = order + " " + dir + " " + nulls + ", " + orderSQL
+	}
+	// One row more than asked tells whether another page follows.
+	sel = "SELECT " + cols + " FROM " + res.table + " " + a + " WHERE " + where +
+		" ORDER BY " + orderSQL + " LIMIT " + c.arg(q.Limit+1) + " OFFSET " + c.arg(q.Offset)
+	return sel, c.args, count, countArgs, nil
+}
+
+// inList returns "$k, $k+1, …" for the values, appending them to args.
+func inList(args []any, vals []string) (string, []any) {
+	var b strings.Builder
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		args = append(args, v)
+		b.WriteString("$" + strconv.Itoa(len(args)))
+	}
+	return b.String(), args
+}

@@ -1,0 +1,246 @@
+// Package sqlstore implements store.Store over database/sql for both SQLite
+// and PostgreSQL. Most statements are one text for both engines ($N
+// placeholders, RETURNING and ON CONFLICT work in both); what differs lives in
+// a Dialect supplied by the engine package (store/sqlite, store/postgres).
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Dialect is what differs between the engines.
+type Dialect struct {
+	// Name is "sqlite" or "postgres"; it picks the migrations folder.
+	Name string
+	// Time converts a time to the value stored for it.
+	Time func(time.Time) any
+	// IsUnique reports a unique-constraint violation.
+	IsUnique func(error) bool
+	// IsForeignKey reports a foreign-key violation.
+	IsForeignKey func(error) bool
+	// IsRetryable reports an error after which the whole transaction may be
+	// run again (deadlock, serialization failure, busy database).
+	IsRetryable func(error) bool
+	// Contains and EndsWith return SQL that is true when column col contains
+	// or ends with the string bound to placeholder p, comparing bytes.
+	Contains func(col, p string) string
+	EndsWith func(col, p string) string
+	// LockMigrations, when set, is run on the migration connection before
+	// migrating so concurrent start-ups of several instances take turns.
+	LockMigrations string
+	// UnlockMigrations undoes LockMigrations.
+	UnlockMigrations string
+}
+
+// DB is the SQL store.
+type DB struct {
+	w, r *sql.DB
+	d    Dialect
+	now  func() time.Time
+}
+
+// Options configure a DB.
+type Options struct {
+	// Writer runs every transaction that writes. For SQLite it must have
+	// one connection, so writers queue in Go instead of failing with
+	// SQLITE_BUSY.
+	Writer *sql.DB
+	// Reader runs reads; it may be the same pool as Writer.
+	Reader *sql.DB
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// New returns a store over the given pools. It does not migrate; call
+// Migrate first.
+func New(d Dialect, o Options) *DB {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	if o.Reader == nil {
+		o.Reader = o.Writer
+	}
+	return &DB{w: o.Writer, r: o.Reader, d: d, now: now}
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Ping checks both pools.
+func (s *DB) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	if s.r != s.w {
+		if err := s.r.PingContext(ctx); err != nil {
+			return fmt.Errorf("ping database: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *DB) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Writer returns the pool that writes; tests and metrics use it.
+func (s *DB) Writer() *sql.DB { return s.w }
+
+// Reader returns the pool that reads.
+func (s *DB) Reader() *sql.DB { return s.r }
+
+// clock returns the current time as stored: UTC, microsecond precision
+// (PostgreSQL keeps microseconds, so both engines round-trip alike).
+func (s *DB) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// t converts a time for binding.
+func (s *DB) t(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return s.d.Time(t.UTC().Truncate(time.Microsecond))
+}
+
+// event is an event collected during a write transaction.
+type event struct {
+	typ, subjectType, subjectID string
+	data                        any
+}
+
+// tx is a write transaction that collects the events of its change.
+type tx struct {
+	*sql.Tx
+	s      *DB
+	now    time.Time
+	events []event
+}
+
+func (t *tx) emit(typ, subjectType, subjectID string, data any) {
+	t.events = append(t.events, event{typ, subjectType, subjectID, data})
+}
+
+// write runs fn in a write transaction for one organization and appends the
+// events fn emitted before committing. The organization's event counter is
+// bumped last, so its row lock is held only for the end of the transaction
+// and always taken after every other lock (no lock-order deadlocks).
+func (s *DB) write(ctx context.Context, actor store.Actor, orgID string, fn func(*tx) error) error {
+	const attempts = 4
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = s.writeOnce(ctx, actor, orgID, fn)
+		if err == nil || !s.d.IsRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+func (s *DB) writeOnce(ctx context.Context, actor store.Actor, orgID string, fn func(*tx) error) error {
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &tx{Tx: sqlTx, s: s, now: s.clock()}
+	defer sqlTx.Rollback() //nolint:errcheck // no-op after Commit
+	if err := fn(t); err != nil {
+		return err
+	}
+	if len(t.events) > 0 {
+		if err := t.appendEvents(ctx, actor, orgID); err != nil {
+			return err
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) appendEvents(ctx context.Context, actor store.Actor, orgID string) error {
+	var last int64
+	err := t.QueryRowContext(ctx,
+		`UPDATE orgs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq`,
+		orgID, len(t.events)).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("organization %s: %w", orgID, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("number events: %w", err)
+	}
+	first := last - int64(len(t.events)) + 1
+	for i, e := range t.events {
+		var data any
+		if e.data != nil {
+			b, err := json.Marshal(e.data)
+			if err != nil {
+				return fmt.Errorf("encode event %s: %w", e.typ, err)
+			}
+			data = string(b)
+		}
+		_, err := t.ExecContext(ctx, `INSERT INTO events
+			(org_id, seq, type, actor_kind, actor_id, actor_name, subject_type, subject_id, data, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			orgID, first+int64(i), e.typ, actor.Kind, actor.ID, actor.Name,
+			e.subjectType, e.subjectID, data, t.s.t(t.now))
+		if err != nil {
+			return fmt.Errorf("append event %s: %w", e.typ, err)
+		}
+	}
+	return nil
+}
+
+// Migrations returns the embedded migrations of the dialect.
+func (d Dialect) migrations() (fs.FS, error) {
+	return fs.Sub(migrationFS, "migrations/"+d.Name)
+}
+
+// ListEvents returns events of an organization after a sequence number.
+func (s *DB) ListEvents(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, type, actor_kind, actor_id, actor_name,
+		subject_type, subject_id, data, created_at
+		FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, orgID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list events of %s: %w", orgID, err)
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		e := store.Event{OrgID: orgID}
+		var data sql.NullString
+		if err := rows.Scan(&e.Seq, &e.Type, &e.Actor.Kind, &e.Actor.ID, &e.Actor.Name,
+			&e.SubjectType, &e.SubjectID, &data, &e.At); err != nil {
+			return nil, fmt.Errorf("list events of %s: %w", orgID, err)
+		}
+		if data.Valid {
+			e.Data = json.RawMessage(data.String)
+		}
+		e.At = e.At.UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list events of %s: %w", orgID, err)
+	}
+	return out, nil
+}
+
+// nullStr maps "" to NULL.
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
