@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+var cliActor = store.Actor{Kind: "cli", Name: "roster cli"}
+
+func runOrg(ctx context.Context, env *environment, args []string) error {
+	return subcommand(ctx, env, "org", args, map[string]func(context.Context, *environment, []string) error{
+		"create":   orgCreate,
+		"list":     orgList,
+		"set-plan": orgSetPlan,
+		"settings": orgSettings,
+	}, "Manage organizations: each is one customer, with its own users, groups, tokens and settings.")
+}
+
+func orgCreate(ctx context.Context, env *environment, args []string) error {
+	f := newFlags(env, "org create", "org create --name NAME [--plan free|enterprise]",
+		"Creates an organization and prints its id alone on the last line of stdout.\nSCIM and SAML need the enterprise plan.")
+	var db dbFlags
+	db.register(f)
+	name := f.String("name", "", "the organization's name (required)")
+	plan := f.String("plan", "free", `plan: "free" or "enterprise"`)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	s, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	o, err := (&access.Orgs{Store: s}).Create(ctx, cliActor, *name, store.Plan(*plan))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stderr, "Created organization %q on the %s plan.\nNext, a SCIM token for its identity provider: roster token create --org %s\n", o.Name, o.Plan, o.ID)
+	fmt.Fprintln(env.stdout, o.ID)
+	return nil
+}
+
+func orgList(ctx context.Context, env *environment, args []string) error {
+	f := newFlags(env, "org list", "org list", "Lists every organization with its plan and settings.")
+	var db dbFlags
+	db.register(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	s, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tPLAN\tMEMBERS CREATE WORKSPACES\tGROUP REMOVAL\tCREATED")
+	after := ""
+	for {
+		page, err := s.ListOrgs(ctx, after, 500)
+		if err != nil {
+			return err
+		}
+		for _, o := range page {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%s\n", o.ID, o.Name, o.Plan, o.Settings.AllowMembersCreateWorkspaces,
+				o.Settings.GroupRemoval, o.CreatedAt.Format("2006-01-02 15:04"))
+		}
+		if len(page) < 500 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	return tw.Flush()
+}
+
+func orgSetPlan(ctx context.Context, env *environment, args []string) error {
+	f := newFlags(env, "org set-plan", "org set-plan --org ID --plan free|enterprise", "Changes an organization's plan.")
+	var db dbFlags
+	db.register(f)
+	id := f.String("org", "", "organization id (required)")
+	plan := f.String("plan", "", `"free" or "enterprise" (required)`)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return fmt.Errorf("--org is required")
+	}
+	s, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	o, err := (&access.Orgs{Store: s}).SetPlan(ctx, cliActor, *id, store.Plan(*plan))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s is on the %s plan\n", o.Name, o.Plan)
+	return nil
+}
+
+func orgSettings(ctx context.Context, env *environment, args []string) error {
+	f := newFlags(env, "org settings", "org settings --org ID [--allow-members-create-workspaces=true|false] [--group-removal revoke|keep]",
+		"Shows an organization's settings, changing those given.\n"+
+			"group-removal decides what happens to workspace and folder members who joined through a group\n"+
+			"once the group no longer gives them access: \"revoke\" ends their access, \"keep\" keeps them\nuntil removed by hand.")
+	var db dbFlags
+	db.register(f)
+	id := f.String("org", "", "organization id (required)")
+	allow := f.String("allow-members-create-workspaces", "", "true: members may create workspaces; false: only owners")
+	removal := f.String("group-removal", "", `"revoke" or "keep"`)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return fmt.Errorf("--org is required")
+	}
+	s, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	orgs := &access.Orgs{Store: s}
+	o, err := orgs.Get(ctx, *id)
+	if err != nil {
+		return err
+	}
+	set := o.Settings
+	if *allow != "" {
+		v, err := strconv.ParseBool(*allow)
+		if err != nil {
+			return fmt.Errorf("--allow-members-create-workspaces must be true or false, not %q", *allow)
+		}
+		set.AllowMembersCreateWorkspaces = v
+	}
+	if *removal != "" {
+		set.GroupRemoval = store.GroupRemoval(*removal)
+	}
+	if set != o.Settings {
+		if o, err = orgs.SetSettings(ctx, cliActor, *id, set); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.stdout, "allow_members_create_workspaces=%t\ngroup_removal=%s\n", o.Settings.AllowMembersCreateWorkspaces, o.Settings.GroupRemoval)
+	return nil
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/rosterhq/roster/internal/requestid"
+	"github.com/rosterhq/roster/internal/server"
+	"github.com/rosterhq/roster/internal/store/sqlstore"
+)
+
+func runServe(ctx context.Context, env *environment, args []string) error {
+	f := newFlags(env, "serve", "serve [flags]",
+		"Runs roster: the SCIM 2.0 endpoint for identity providers (/scim/v2), the host app's access API\n"+
+			"(/api/v1), SAML sign-in, and /healthz, /readyz, /metrics. With no flags it keeps its data in\n"+
+			"./roster-data (SQLite) and listens on 127.0.0.1:8080. Stops gracefully on SIGINT or SIGTERM.")
+	var db dbFlags
+	db.register(f)
+	addr := f.String("addr", "127.0.0.1:8080", "listen address, host:port")
+	baseURL := f.String("base-url", "", "public URL clients reach roster at, used in SCIM locations and SAML metadata (default: http://ADDR)")
+	logFormat := f.String("log-format", "text", `log format: "text" or "json"`)
+	logLevel := f.String("log-level", "info", `log level: "debug", "info", "warn" or "error"`)
+	shutdown := f.Duration("shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on stop")
+	drain := f.Duration("drain-delay", 0, "how long /readyz reports 503 before the listener closes, for load balancers")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(env, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	s, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerDBStats(reg, s)
+
+	srv := server.New(&server.Server{
+		Addr: *addr, Logger: logger, Registry: reg, Ready: s,
+		ShutdownTimeout: *shutdown, DrainDelay: *drain,
+	}, surfaces(s, logger, reg, *baseURL, *addr)...)
+
+	return srv.Run(ctx, func(bound net.Addr) {
+		base := *baseURL
+		if base == "" {
+			base = "http://" + bound.String()
+		}
+		logger.Info("roster is listening", "addr", bound.String(), "database", db.describe(), "version", version)
+		orgs, err := s.ListOrgs(ctx, "", 1)
+		if err == nil && len(orgs) == 0 {
+			firstStart(env, base, &db)
+		}
+	})
+}
+
+// firstStart tells a newcomer what to do next.
+func firstStart(env *environment, base string, db *dbFlags) {
+	dbArg := ""
+	if db.database != "" {
+		dbArg = " --database '" + db.database + "'"
+	} else if db.dataDir != "roster-data" {
+		dbArg = " --data-dir '" + db.dataDir + "'"
+	}
+	fmt.Fprintf(env.stdout, `
+roster is running. There is no organization yet; here is how to connect your identity provider.
+
+  SCIM base URL (Okta "Base URL", Entra "Tenant URL"):  %s/scim/v2
+
+  1. Create an organization on the enterprise plan (SCIM needs it); it prints the organization id:
+       roster org create --name "Acme"%s --plan enterprise
+  2. Create a SCIM token for it; it prints the token, shown only once:
+       roster token create --org <organization id>%s --name okta
+  3. Paste the URL and the token into Okta or Entra (docs/okta.md, docs/entra.md).
+
+`, strings.TrimSuffix(base, "/"), dbArg, dbArg)
+}
+
+func newLogger(env *environment, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	var h slog.Handler
+	switch format {
+	case "text":
+		h = slog.NewTextHandler(env.stderr, opts)
+	case "json":
+		h = slog.NewJSONHandler(env.stderr, opts)
+	default:
+		return nil, fmt.Errorf(`--log-format %q: use "text" or "json"`, format)
+	}
+	return slog.New(requestid.Handler{Handler: h}), nil
+}
+
+func registerDBStats(reg *prometheus.Registry, s *sqlstore.DB) {
+	if s.Writer() == s.Reader() {
+		reg.MustRegister(collectors.NewDBStatsCollector(s.Writer(), "roster"))
+		return
+	}
+	reg.MustRegister(collectors.NewDBStatsCollector(s.Writer(), "roster_writer"),
+		collectors.NewDBStatsCollector(s.Reader(), "roster_reader"))
+}
+
+// publicBase returns the URL clients use to reach roster.
+func publicBase(baseURL, addr string) (*url.URL, error) {
+	if baseURL == "" {
+		baseURL = "http://" + addr
+	}
+	u, err := url.Parse(strings.TrimSuffix(baseURL, "/"))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("--base-url %q: want an absolute URL such as https://roster.example.com", baseURL)
+	}
+	return u, nil
+}

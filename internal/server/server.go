@@ -1,0 +1,269 @@
+// Package server builds roster's HTTP server: routing, the middleware every
+// request passes through (request id, access log, metrics, panic recovery,
+// body limits), the operational endpoints (/healthz, /readyz, /metrics) and
+// graceful shutdown. The surfaces (SCIM, API, SSO, console) mount their own
+// routes; this package knows none of them.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rosterhq/roster/internal/requestid"
+)
+
+// Mounter is a surface that registers its routes.
+type Mounter interface {
+	Mount(mux *http.ServeMux)
+}
+
+// Pinger checks a dependency for /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// DefaultMaxBody bounds request bodies of surfaces that set no limit of
+// their own.
+const DefaultMaxBody = 1 << 20
+
+// Server is roster's HTTP server.
+type Server struct {
+	// Addr is the listen address, host:port.
+	Addr   string
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics and is served on /metrics.
+	Registry *prometheus.Registry
+	// Ready is pinged by /readyz.
+	Ready Pinger
+	// MaxBody bounds request bodies; DefaultMaxBody when 0. A surface may
+	// lower or raise it for its routes with its own http.MaxBytesReader.
+	MaxBody int64
+	// ShutdownTimeout bounds how long in-flight requests may take to
+	// finish after a stop signal; 20s when 0.
+	ShutdownTimeout time.Duration
+	// DrainDelay is how long /readyz answers 503 before the listener
+	// closes, so a load balancer stops sending new requests first.
+	DrainDelay time.Duration
+
+	mux      *http.ServeMux
+	handler  http.Handler
+	draining atomic.Bool
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// New returns a server with the surfaces mounted.
+func New(s *Server, surfaces ...Mounter) *Server {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	if s.Registry == nil {
+		s.Registry = prometheus.NewRegistry()
+	}
+	if s.MaxBody == 0 {
+		s.MaxBody = DefaultMaxBody
+	}
+	s.mux = http.NewServeMux()
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "roster_http_requests_total",
+		Help: "HTTP requests by route pattern, method and status code.",
+	}, []string{"pattern", "method", "code"})
+	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "roster_http_request_duration_seconds",
+		Help:    "HTTP request latency by route pattern and method.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}, []string{"pattern", "method"})
+	s.Registry.MustRegister(s.requests, s.duration)
+
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{Registry: s.Registry}))
+	for _, m := range surfaces {
+		m.Mount(s.mux)
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.Method + " " + r.URL.Path})
+	})
+	s.handler = s.middleware(s.mux)
+	return s
+}
+
+// ServeHTTP serves a request through the middleware.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "shutting down"})
+		return
+	}
+	if s.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.Ready.Ping(ctx); err != nil {
+			s.Logger.ErrorContext(r.Context(), "readiness check failed", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// recorder captures the status code for logs and metrics.
+type recorder struct {
+	http.ResponseWriter
+	code  int
+	bytes int64
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += int64(n)
+	return n, err
+}
+
+// Flush lets streaming handlers flush through the recorder.
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController access to the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = requestid.New()
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := requestid.With(r.Context(), id)
+		r = r.WithContext(ctx)
+		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.Logger.ErrorContext(ctx, "handler panicked", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
+				if rec.code == 0 {
+					writeJSON(rec, http.StatusInternalServerError, map[string]string{"error": "internal error; the request id identifies it in the server log", "request_id": id})
+				}
+			}
+			pattern := r.Pattern
+			if pattern == "" || pattern == "/" {
+				pattern = "unmatched"
+			}
+			code := rec.code
+			if code == 0 {
+				code = http.StatusOK
+			}
+			elapsed := time.Since(start)
+			s.requests.WithLabelValues(pattern, r.Method, strconv.Itoa(code)).Inc()
+			s.duration.WithLabelValues(pattern, r.Method).Observe(elapsed.Seconds())
+			level := slog.LevelInfo
+			if code >= 500 {
+				level = slog.LevelError
+			}
+			s.Logger.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "pattern", pattern,
+				"status", code, "bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// validRequestID accepts a caller's id only if it is short and plain, so a
+// log line cannot be forged through it.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+// Run listens on Addr and serves until ctx is cancelled, then shuts down
+// gracefully: /readyz turns 503, new connections stop after DrainDelay, and
+// in-flight requests get ShutdownTimeout to finish. ready, when not nil,
+// receives the bound address once the listener is open.
+func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      5 * time.Minute, // a 100,000-member group streams for a while
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	s.Logger.Info("shutting down: finishing in-flight requests")
+	if s.DrainDelay > 0 {
+		time.Sleep(s.DrainDelay)
+	}
+	timeout := s.ShutdownTimeout
+	if timeout == 0 {
+		timeout = 20 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	s.Logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,4 @@
+package token
+
+// Checksum exposes checksum to the tests.
+var Checksum = checksum

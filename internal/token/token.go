@@ -1,0 +1,214 @@
+// Package token issues and verifies roster's bearer credentials: SCIM tokens
+// (one organization's identity provider) and API keys (the host app).
+//
+// A token reads "roster_scim_<id>_<secret><check>" (or "roster_api_…"):
+//
+//   - the prefix lets secret scanners recognise a leaked roster token;
+//   - <id> is a public, random token id: the database looks tokens up by it;
+//   - <secret> is 256 random bits; only its SHA-256 hash is stored, so a copy
+//     of the database holds no usable token. A slow hash would add nothing
+//     for a secret of that entropy and would cost milliseconds per request;
+//   - <check> is a CRC-32 of the rest, so a mistyped or truncated token is
+//     refused without a database lookup.
+//
+// Verification compares hashes in constant time and answers every failure —
+// unknown id, wrong secret, revoked token, malformed text — with the same
+// ErrUnauthorized, so a caller learns nothing about which tokens exist.
+package token
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// ErrUnauthorized is the one error for every token that does not
+// authenticate.
+var ErrUnauthorized = errors.New("invalid or revoked token")
+
+var enc = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+const (
+	idBytes     = 10 // 16 characters
+	secretBytes = 32 // 256 bits, 52 characters
+	checkLen    = 7  // CRC-32 in base32
+)
+
+func prefix(kind store.TokenKind) string { return "roster_" + string(kind) + "_" }
+
+// Parts is a parsed token.
+type Parts struct {
+	Kind   store.TokenKind
+	ID     string
+	Secret string
+}
+
+// New returns a fresh token of the kind.
+func New(kind store.TokenKind) (text string, p Parts, err error) {
+	buf := make([]byte, idBytes+secretBytes)
+	if _, err := rand.Read(buf); err != nil {
+		return "", Parts{}, fmt.Errorf("generate token: %w", err)
+	}
+	p = Parts{Kind: kind, ID: enc.EncodeToString(buf[:idBytes]), Secret: enc.EncodeToString(buf[idBytes:])}
+	body := prefix(kind) + p.ID + "_" + p.Secret
+	return body + checksum(body), p, nil
+}
+
+func checksum(body string) string {
+	var b [4]byte
+	c := crc32.ChecksumIEEE([]byte(body))
+	b[0], b[1], b[2], b[3] = byte(c>>24), byte(c>>16), byte(c>>8), byte(c)
+	return enc.EncodeToString(b[:])
+}
+
+// Parse splits a token of the expected kind into its parts, checking its
+// shape and checksum. It never touches the database.
+func Parse(kind store.TokenKind, text string) (Parts, error) {
+	rest, ok := strings.CutPrefix(text, prefix(kind))
+	if !ok || len(text) > 200 {
+		return Parts{}, ErrUnauthorized
+	}
+	id, secret, ok := strings.Cut(rest, "_")
+	if !ok || len(id) != enc.EncodedLen(idBytes) || len(secret) != enc.EncodedLen(secretBytes)+checkLen {
+		return Parts{}, ErrUnauthorized
+	}
+	secret, check := secret[:len(secret)-checkLen], secret[len(secret)-checkLen:]
+	if subtle.ConstantTimeCompare([]byte(checksum(text[:len(text)-checkLen])), []byte(check)) != 1 {
+		return Parts{}, ErrUnauthorized
+	}
+	if _, err := enc.DecodeString(id); err != nil {
+		return Parts{}, ErrUnauthorized
+	}
+	return Parts{Kind: kind, ID: id, Secret: secret}, nil
+}
+
+// Hash is what is stored for a secret.
+func Hash(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// Hint is the part of a token shown to people to tell tokens apart.
+func Hint(text string) string {
+	if len(text) < 4 {
+		return ""
+	}
+	return text[len(text)-4:]
+}
+
+// tokenStore is what the Service needs of the store.
+type tokenStore interface {
+	CreateToken(ctx context.Context, actor store.Actor, t store.Token) (store.Token, error)
+	GetToken(ctx context.Context, id string) (store.Token, error)
+	ListTokens(ctx context.Context, orgID string, kind store.TokenKind) ([]store.Token, error)
+	RevokeToken(ctx context.Context, actor store.Actor, orgID, id string) (store.Token, error)
+	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// Service creates, lists, revokes and authenticates tokens.
+type Service struct {
+	Store tokenStore
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// TouchEvery spaces out last-used updates of one token, so that
+	// authentication does not write on every request; one minute when 0.
+	TouchEvery time.Duration
+
+	mu      sync.Mutex
+	touched map[string]time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Create issues a token for an organization. The returned text is the only
+// copy of the token: it is not stored and cannot be shown again.
+func (s *Service) Create(ctx context.Context, actor store.Actor, orgID string, kind store.TokenKind, name string) (string, store.Token, error) {
+	text, p, err := New(kind)
+	if err != nil {
+		return "", store.Token{}, err
+	}
+	if name == "" {
+		name = string(kind) + " token"
+	}
+	t, err := s.Store.CreateToken(ctx, actor, store.Token{
+		ID: p.ID, OrgID: orgID, Kind: kind, Name: name, SecretHash: Hash(p.Secret), Hint: Hint(text),
+	})
+	if err != nil {
+		return "", store.Token{}, err
+	}
+	return text, t, nil
+}
+
+// List returns an organization's tokens of a kind, newest first.
+func (s *Service) List(ctx context.Context, orgID string, kind store.TokenKind) ([]store.Token, error) {
+	return s.Store.ListTokens(ctx, orgID, kind)
+}
+
+// Revoke revokes a token; it stops authenticating at once.
+func (s *Service) Revoke(ctx context.Context, actor store.Actor, orgID, id string) (store.Token, error) {
+	return s.Store.RevokeToken(ctx, actor, orgID, id)
+}
+
+// dummyHash is compared against when the token id is unknown, so that an
+// unknown id costs the same time as a wrong secret.
+var dummyHash = Hash("roster-no-such-token")
+
+// Authenticate returns the active token that text is, or ErrUnauthorized.
+func (s *Service) Authenticate(ctx context.Context, kind store.TokenKind, text string) (store.Token, error) {
+	p, err := Parse(kind, text)
+	if err != nil {
+		return store.Token{}, ErrUnauthorized
+	}
+	t, err := s.Store.GetToken(ctx, p.ID)
+	stored := t.SecretHash
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		stored = dummyHash
+	case err != nil:
+		return store.Token{}, fmt.Errorf("authenticate: %w", err)
+	}
+	ok := subtle.ConstantTimeCompare(Hash(p.Secret), stored) == 1
+	if !ok || err != nil || t.Kind != kind || t.Revoked() {
+		return store.Token{}, ErrUnauthorized
+	}
+	s.touch(ctx, t.ID)
+	return t, nil
+}
+
+// touch records a use, at most once per TouchEvery for each token.
+func (s *Service) touch(ctx context.Context, id string) {
+	every := s.TouchEvery
+	if every == 0 {
+		every = time.Minute
+	}
+	now := s.now()
+	s.mu.Lock()
+	if s.touched == nil {
+		s.touched = map[string]time.Time{}
+	}
+	last, ok := s.touched[id]
+	due := !ok || now.Sub(last) >= every
+	if due {
+		s.touched[id] = now
+	}
+	s.mu.Unlock()
+	if due {
+		// Bookkeeping only: a failure must not fail the request.
+		_ = s.Store.TouchToken(context.WithoutCancel(ctx), id, now)
+	}
+}
