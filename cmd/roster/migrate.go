@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver for status
-	_ "modernc.org/sqlite"            // "sqlite" driver for status
+	_ "modernc.org/sqlite"             // "sqlite" driver for status
 
 	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/store/sqlstore"

@@ -23,9 +23,15 @@ func runAPIKey(ctx context.Context, env *environment, args []string) error {
 
 func tokenCommands(ctx context.Context, env *environment, args []string, group string, kind store.TokenKind, about string) error {
 	return subcommand(ctx, env, group, args, map[string]func(context.Context, *environment, []string) error{
-		"create": func(ctx context.Context, env *environment, args []string) error { return tokenCreate(ctx, env, args, group, kind) },
-		"list":   func(ctx context.Context, env *environment, args []string) error { return tokenList(ctx, env, args, group, kind) },
-		"revoke": func(ctx context.Context, env *environment, args []string) error { return tokenRevoke(ctx, env, args, group, kind) },
+		"create": func(ctx context.Context, env *environment, args []string) error {
+			return tokenCreate(ctx, env, args, group, kind)
+		},
+		"list": func(ctx context.Context, env *environment, args []string) error {
+			return tokenList(ctx, env, args, group, kind)
+		},
+		"revoke": func(ctx context.Context, env *environment, args []string) error {
+			return tokenRevoke(ctx, env, args, group, kind)
+		},
 	}, about)
 }
 
