@@ -41,8 +41,9 @@ var Dialect = sqlstore.Dialect{
 		c := code(err) & 0xff
 		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
 	},
-	Contains: func(col, p string) string { return fmt.Sprintf("instr(%s, %s) > 0", col, p) },
-	EndsWith: func(col, p string) string { return fmt.Sprintf("substr(%s, -length(%s)) = %s", col, p, p) },
+	Contains:    func(col, p string) string { return fmt.Sprintf("instr(%s, %s) > 0", col, p) },
+	GroupCommit: true,
+	EndsWith:    func(col, p string) string { return fmt.Sprintf("substr(%s, -length(%s)) = %s", col, p, p) },
 }
 
 func code(err error) int {

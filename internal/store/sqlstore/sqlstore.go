@@ -38,13 +38,24 @@ type Dialect struct {
 	LockMigrations string
 	// UnlockMigrations undoes LockMigrations.
 	UnlockMigrations string
+	// GroupCommit runs concurrent write transactions together in one
+	// database transaction, each inside its own savepoint. It is for
+	// engines with a single writer (SQLite), where writers queue anyway:
+	// one commit then serves many writes.
+	GroupCommit bool
 }
 
 // DB is the SQL store.
 type DB struct {
-	w, r *sql.DB
+	w, r *pool
 	d    Dialect
 	now  func() time.Time
+
+	// Group commit: writes queue here for the single writer goroutine.
+	queue   chan *job
+	stop    chan struct{}
+	stopped chan struct{}
+	onClose func()
 }
 
 // Options configure a DB.
@@ -57,6 +68,9 @@ type Options struct {
 	Reader *sql.DB
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// OnClose, when set, runs first in Close; engines stop their background
+	// work with it.
+	OnClose func()
 }
 
 // New returns a store over the given pools. It does not migrate; call
@@ -66,10 +80,18 @@ func New(d Dialect, o Options) *DB {
 	if now == nil {
 		now = time.Now
 	}
-	if o.Reader == nil {
-		o.Reader = o.Writer
+	s := &DB{w: newPool(o.Writer), d: d, now: now, onClose: o.OnClose}
+	s.r = s.w
+	if o.Reader != nil && o.Reader != o.Writer {
+		s.r = newPool(o.Reader)
 	}
-	return &DB{w: o.Writer, r: o.Reader, d: d, now: now}
+	if d.GroupCommit {
+		s.queue = make(chan *job, 256)
+		s.stop = make(chan struct{})
+		s.stopped = make(chan struct{})
+		go s.committer()
+	}
+	return s
 }
 
 var _ store.Store = (*DB)(nil)
@@ -87,8 +109,19 @@ func (s *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close stops background work and closes both pools.
 func (s *DB) Close() error {
+	if s.onClose != nil {
+		s.onClose()
+	}
+	if s.stop != nil {
+		close(s.stop)
+		<-s.stopped
+	}
+	s.w.closeStmts()
+	if s.r != s.w {
+		s.r.closeStmts()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -97,10 +130,10 @@ func (s *DB) Close() error {
 }
 
 // Writer returns the pool that writes; tests and metrics use it.
-func (s *DB) Writer() *sql.DB { return s.w }
+func (s *DB) Writer() *sql.DB { return s.w.DB }
 
 // Reader returns the pool that reads.
-func (s *DB) Reader() *sql.DB { return s.r }
+func (s *DB) Reader() *sql.DB { return s.r.DB }
 
 // clock returns the current time as stored: UTC, microsecond precision
 // (PostgreSQL keeps microseconds, so both engines round-trip alike).
@@ -137,6 +170,10 @@ func (t *tx) emit(typ, subjectType, subjectID string, data any) {
 // bumped last, so its row lock is held only for the end of the transaction
 // and always taken after every other lock (no lock-order deadlocks).
 func (s *DB) write(ctx context.Context, actor store.Actor, orgID string, fn func(*tx) error) error {
+	if s.queue != nil {
+		return s.groupWrite(ctx, actor, orgID, fn)
+	}
+	defer s.w.prepareWanted(context.WithoutCancel(ctx))
 	const attempts = 4
 	var err error
 	for i := 0; i < attempts; i++ {

@@ -198,7 +198,7 @@ func (s *DB) DeleteUser(ctx context.Context, actor store.Actor, orgID, id string
 
 // strings runs a query returning one text column.
 func (t *tx) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	return queryStrings(ctx, t.Tx, q, args...)
+	return queryStrings(ctx, t, q, args...)
 }
 
 type querier interface {

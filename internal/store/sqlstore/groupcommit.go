@@ -1,0 +1,144 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// job is one write waiting for the group committer.
+type job struct {
+	ctx   context.Context
+	actor store.Actor
+	orgID string
+	fn    func(*tx) error
+	done  chan error
+}
+
+// maxBatch bounds how many writes share one commit, so one batch cannot
+// hold the writer, and its latency, for long.
+const maxBatch = 64
+
+var errClosed = errors.New("store is closed")
+
+// groupWrite hands a write to the committer and waits for its outcome.
+func (s *DB) groupWrite(ctx context.Context, actor store.Actor, orgID string, fn func(*tx) error) error {
+	j := &job{ctx: ctx, actor: actor, orgID: orgID, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.queue <- j:
+	case <-s.stop:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the write runs to its end, even if ctx ends meanwhile:
+	// waiting for the outcome keeps "returned error" and "applied" equal.
+	return <-j.done
+}
+
+// committer runs queued writes in batches: one transaction, one savepoint
+// per write. A write that fails is rolled back to its savepoint alone; the
+// others commit together. Statements run with a context of their own,
+// never a caller's, because interrupting SQLite mid-statement can roll back
+// the whole transaction, and with it other callers' writes.
+func (s *DB) committer() {
+	defer close(s.stopped)
+	for {
+		var first *job
+		select {
+		case first = <-s.queue:
+		case <-s.stop:
+			for {
+				select {
+				case j := <-s.queue:
+					j.done <- errClosed
+				default:
+					return
+				}
+			}
+		}
+		batch := []*job{first}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-s.queue:
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		s.runBatch(batch)
+		s.w.prepareWanted(context.Background())
+	}
+}
+
+func (s *DB) runBatch(batch []*job) {
+	var live []*job
+	for _, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			j.done <- err
+			continue
+		}
+		live = append(live, j)
+	}
+	if len(live) == 0 {
+		return
+	}
+	results := make([]error, len(live))
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = s.tryBatch(live, results)
+		if err == nil || !s.d.IsRetryable(err) {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	for i, j := range live {
+		if err != nil && results[i] == nil {
+			results[i] = err
+		}
+		j.done <- results[i]
+	}
+}
+
+// tryBatch runs the batch in one transaction, recording each write's own
+// error in results; its return is the error of the transaction itself.
+func (s *DB) tryBatch(batch []*job, results []error) error {
+	ctx := context.Background()
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback() //nolint:errcheck // no-op after Commit
+	now := s.clock()
+	for i, j := range batch {
+		results[i] = nil
+		if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		t := &tx{Tx: sqlTx, s: s, now: now}
+		werr := j.fn(t)
+		if werr == nil && len(t.events) > 0 {
+			werr = t.appendEvents(ctx, j.actor, j.orgID)
+		}
+		if werr != nil {
+			if s.d.IsRetryable(werr) {
+				return werr
+			}
+			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+				return fmt.Errorf("roll back to savepoint: %w", err)
+			}
+			results[i] = werr
+		}
+		if _, err := sqlTx.ExecContext(ctx, "RELEASE w"); err != nil {
+			return fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
