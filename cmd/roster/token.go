@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/token"
 )
@@ -36,16 +37,23 @@ func tokenCommands(ctx context.Context, env *environment, args []string, group s
 }
 
 func tokenCreate(ctx context.Context, env *environment, args []string, group string, kind store.TokenKind) error {
-	f := newFlags(env, group+" create", group+" create --org ID [--name NAME]",
+	f := newFlags(env, group+" create", group+" create --org ID [--name NAME]"+adminUsage(kind),
 		"Creates a token and prints it alone on the last line of stdout. It is shown this once:\nroster keeps only a hash of it.")
 	var db dbFlags
 	db.register(f)
-	org := f.String("org", "", "organization id (required)")
+	org := f.String("org", "", "organization id (required unless --admin)")
 	name := f.String("name", "", `a name to recognise the token by, e.g. "okta"`)
+	admin := new(bool)
+	if kind == store.TokenAPI {
+		admin = f.Bool("admin", false, "create an instance admin key instead: it creates organizations and issues their API keys, and belongs to no organization")
+	}
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if *org == "" {
+	if *admin && *org != "" {
+		return fmt.Errorf("--admin and --org exclude each other: an admin key belongs to no organization")
+	}
+	if *org == "" && !*admin {
 		return fmt.Errorf("--org is required")
 	}
 	s, err := db.open(ctx)
@@ -53,6 +61,15 @@ func tokenCreate(ctx context.Context, env *environment, args []string, group str
 		return err
 	}
 	defer s.Close()
+	if *admin {
+		text, t, err := api.CreateAdminKey(ctx, s, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stderr, "Created admin key %q (id %s). Copy it now: it will not be shown again.\n", t.Name, t.ID)
+		fmt.Fprintln(env.stdout, text)
+		return nil
+	}
 	text, t, err := (&token.Service{Store: s}).Create(ctx, cliActor, *org, kind, *name)
 	if err != nil {
 		return err
@@ -134,4 +151,11 @@ func tokenRevoke(ctx context.Context, env *environment, args []string, group str
 	}
 	fmt.Fprintf(env.stdout, "revoked %s %q (%s)\n", kindLabel(kind), t.Name, t.ID)
 	return nil
+}
+
+func adminUsage(kind store.TokenKind) string {
+	if kind == store.TokenAPI {
+		return "\n       roster apikey create --admin [--name NAME]"
+	}
+	return ""
 }

@@ -85,3 +85,19 @@ func (o *Orgs) SetSettings(ctx context.Context, actor store.Actor, id string, s 
 	}
 	return o.Store.SetOrgSettings(ctx, actor, id, s)
 }
+
+// RequireEnterprise returns nil when the organization is on the enterprise
+// plan, and otherwise a *PlanError (errors.Is(err, ErrPlanRequired)) whose
+// message says that SCIM and SAML need the enterprise plan and how to
+// upgrade. The SCIM and SSO surfaces call it before serving an
+// organization and answer 403 with the message.
+func (o *Orgs) RequireEnterprise(ctx context.Context, orgID string) error {
+	org, err := o.Store.GetOrg(ctx, orgID)
+	if err != nil {
+		return mapNotFound(err, "organization", orgID)
+	}
+	if org.Plan != store.PlanEnterprise {
+		return &PlanError{OrgID: orgID, Plan: org.Plan, Feature: "SCIM provisioning and SAML single sign-on"}
+	}
+	return nil
+}

@@ -174,6 +174,8 @@ type Store interface {
 	EventStore
 	UserStore
 	GroupStore
+	AccessStore
+	AdminTokenStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

@@ -66,6 +66,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"QueryPaging", testQueryPaging},
 		{"ConcurrentMemberAdds", testConcurrentMemberAdds},
 		{"ConcurrentUserNames", testConcurrentUserNames},
+		{"AccessStore", testAccessStore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

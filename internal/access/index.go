@@ -1,0 +1,527 @@
+package access
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Level is an effective access level: a resource role, or an organization
+// role above all of them. The zero Level is no access.
+type Level int
+
+// Levels in increasing order.
+const (
+	LevelNone Level = iota
+	LevelViewer
+	LevelChecker
+	LevelEditor
+	LevelAdmin
+	LevelOwner
+)
+
+// String returns the level's name as the API spells it ("" for none).
+func (l Level) String() string {
+	switch l {
+	case LevelViewer:
+		return string(store.RoleViewer)
+	case LevelChecker:
+		return string(store.RoleChecker)
+	case LevelEditor:
+		return string(store.RoleEditor)
+	case LevelAdmin:
+		return string(store.OrgAdmin)
+	case LevelOwner:
+		return string(store.OrgOwner)
+	}
+	return ""
+}
+
+// LevelOf returns the level of a resource role (LevelNone if unknown).
+func LevelOf(r store.Role) Level {
+	switch r {
+	case store.RoleViewer:
+		return LevelViewer
+	case store.RoleChecker:
+		return LevelChecker
+	case store.RoleEditor:
+		return LevelEditor
+	}
+	return LevelNone
+}
+
+func orgLevel(r store.OrgRole) Level {
+	switch r {
+	case store.OrgOwner:
+		return LevelOwner
+	case store.OrgAdmin:
+		return LevelAdmin
+	}
+	return LevelNone
+}
+
+// resKey names a workspace or folder in the index.
+type resKey struct {
+	t  store.ResourceType
+	id string
+}
+
+type userEntry struct {
+	active  bool
+	groups  []string // groups the user is in, unordered
+	orgRole store.OrgRole
+}
+
+type folderEntry struct {
+	ws     string
+	name   string
+	home   bool
+	access store.TeamAccess
+}
+
+type workspaceEntry struct {
+	name    string
+	home    string
+	folders map[string]struct{}
+}
+
+type memberRow struct {
+	origin string
+	role   store.Role
+}
+
+// index is one organization's access state in memory. It is guarded by its
+// orgCache's lock: readers share it, event application excludes them.
+type index struct {
+	seq        int64
+	org        store.Org
+	users      map[string]*userEntry
+	groups     map[string]map[string]struct{} // group → members
+	workspaces map[string]*workspaceEntry
+	folders    map[string]*folderEntry
+	grants     map[resKey]map[string]store.Role  // resource → group → role
+	members    map[resKey]map[string][]memberRow // resource → user → rows
+	orgRoles   map[string]store.OrgRole          // user → role
+	sorted     []resKey                          // every resource in order; nil when stale
+}
+
+func newIndex() *index {
+	return &index{
+		users:      map[string]*userEntry{},
+		groups:     map[string]map[string]struct{}{},
+		workspaces: map[string]*workspaceEntry{},
+		folders:    map[string]*folderEntry{},
+		grants:     map[resKey]map[string]store.Role{},
+		members:    map[resKey]map[string][]memberRow{},
+		orgRoles:   map[string]store.OrgRole{},
+	}
+}
+
+// buildIndex builds an index from a snapshot.
+func buildIndex(s store.AccessSnapshot) *index {
+	x := newIndex()
+	x.seq, x.org = s.Seq, s.Org
+	x.users = make(map[string]*userEntry, len(s.Users))
+	for _, u := range s.Users {
+		x.users[u.ID] = &userEntry{active: u.Active}
+	}
+	for _, g := range s.Groups {
+		x.groups[g] = map[string]struct{}{}
+	}
+	for _, m := range s.Membership {
+		x.addGroupMember(m.GroupID, m.UserID)
+	}
+	for _, w := range s.Workspaces {
+		x.workspaces[w.ID] = &workspaceEntry{name: w.Name, home: w.HomeFolderID, folders: map[string]struct{}{}}
+	}
+	for _, f := range s.Folders {
+		x.addFolder(f.ID, f.WorkspaceID, f.Name, f.IsHome, f.TeamAccess)
+	}
+	for _, g := range s.Grants {
+		x.setGrant(resKey{g.ResourceType, g.ResourceID}, g.GroupID, g.Role)
+	}
+	for _, m := range s.Members {
+		x.setMember(resKey{m.ResourceType, m.ResourceID}, m.UserID, m.Origin, m.Role)
+	}
+	for _, r := range s.OrgRoles {
+		x.setOrgRole(r.UserID, r.Role)
+	}
+	return x
+}
+
+func (x *index) addGroupMember(g, u string) {
+	set := x.groups[g]
+	if set == nil {
+		set = map[string]struct{}{}
+		x.groups[g] = set
+	}
+	if _, ok := set[u]; ok {
+		return
+	}
+	set[u] = struct{}{}
+	if ue := x.users[u]; ue != nil {
+		ue.groups = append(ue.groups, g)
+	}
+}
+
+func (x *index) removeGroupMember(g, u string) {
+	delete(x.groups[g], u)
+	if ue := x.users[u]; ue != nil {
+		if i := slices.Index(ue.groups, g); i >= 0 {
+			ue.groups = slices.Delete(ue.groups, i, i+1)
+		}
+	}
+}
+
+func (x *index) addFolder(id, ws, name string, home bool, access store.TeamAccess) {
+	x.folders[id] = &folderEntry{ws: ws, name: name, home: home, access: access}
+	if w := x.workspaces[ws]; w != nil {
+		w.folders[id] = struct{}{}
+		if home {
+			w.home = id
+		}
+	}
+	x.sorted = nil
+}
+
+func (x *index) removeResource(k resKey) {
+	delete(x.grants, k)
+	delete(x.members, k)
+	x.sorted = nil
+}
+
+func (x *index) setGrant(k resKey, g string, r store.Role) {
+	m := x.grants[k]
+	if m == nil {
+		m = map[string]store.Role{}
+		x.grants[k] = m
+	}
+	m[g] = r
+}
+
+func (x *index) setMember(k resKey, u, origin string, r store.Role) {
+	m := x.members[k]
+	if m == nil {
+		m = map[string][]memberRow{}
+		x.members[k] = m
+	}
+	rows := m[u]
+	for i := range rows {
+		if rows[i].origin == origin {
+			rows[i].role = r
+			return
+		}
+	}
+	m[u] = append(rows, memberRow{origin, r})
+}
+
+func (x *index) setOrgRole(u string, r store.OrgRole) {
+	x.orgRoles[u] = r
+	if ue := x.users[u]; ue != nil {
+		ue.orgRole = r
+	}
+}
+
+func (x *index) removeOrgRole(u string) {
+	delete(x.orgRoles, u)
+	if ue := x.users[u]; ue != nil {
+		ue.orgRole = ""
+	}
+}
+
+// exists reports whether the resource is in the index.
+func (x *index) exists(k resKey) bool {
+	if k.t == store.ResourceWorkspace {
+		return x.workspaces[k.id] != nil
+	}
+	return x.folders[k.id] != nil
+}
+
+// sortedResources returns every workspace and folder ordered by type and
+// id; it is cached until the set of resources changes.
+func (x *index) sortedResources() []resKey {
+	if x.sorted != nil {
+		return x.sorted
+	}
+	out := make([]resKey, 0, len(x.workspaces)+len(x.folders))
+	for id := range x.folders {
+		out = append(out, resKey{store.ResourceFolder, id})
+	}
+	for id := range x.workspaces {
+		out = append(out, resKey{store.ResourceWorkspace, id})
+	}
+	slices.SortFunc(out, compareKeys)
+	x.sorted = out
+	return out
+}
+
+func compareKeys(a, b resKey) int {
+	if c := strings.Compare(string(a.t), string(b.t)); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+// errReload tells the caller to rebuild the index from a snapshot: an event
+// it cannot apply incrementally.
+type errReload struct{ reason string }
+
+func (e errReload) Error() string { return "reload needed: " + e.reason }
+
+// eventData is the union of the event payloads the index reads.
+type eventData struct {
+	Active       *bool              `json:"active"`
+	Users        []string           `json:"users"`
+	Groups       []string           `json:"groups"`
+	To           json.RawMessage    `json:"to"`
+	Name         string             `json:"name"`
+	HomeFolderID string             `json:"home_folder_id"`
+	WorkspaceID  string             `json:"workspace_id"`
+	IsHome       bool               `json:"is_home"`
+	TeamAccess   store.TeamAccess   `json:"team_access"`
+	Folders      []string           `json:"folders"`
+	ResourceType store.ResourceType `json:"resource_type"`
+	ResourceID   string             `json:"resource_id"`
+	GroupID      string             `json:"group_id"`
+	UserID       string             `json:"user_id"`
+	Origin       string             `json:"origin"`
+	Role         string             `json:"role"`
+}
+
+// apply applies one event to the index. It returns errReload for events it
+// cannot apply (unknown types, deletions of groups) so that the caller
+// rebuilds from a snapshot instead of guessing.
+func (x *index) apply(e store.Event) error {
+	if e.Seq != x.seq+1 {
+		return errReload{fmt.Sprintf("event %d follows %d", e.Seq, x.seq)}
+	}
+	var d eventData
+	if len(e.Data) > 0 {
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			return errReload{fmt.Sprintf("event %d (%s): %v", e.Seq, e.Type, err)}
+		}
+	}
+	id := e.SubjectID
+	switch e.Type {
+	case "org.created", "group.updated", "token.created", "token.revoked", "workspace.updated":
+		// Nothing the resolver reads.
+	case "org.plan_changed":
+		if err := json.Unmarshal(d.To, &x.org.Plan); err != nil {
+			return errReload{"plan: " + err.Error()}
+		}
+	case "org.settings_changed":
+		if err := json.Unmarshal(d.To, &x.org.Settings); err != nil {
+			return errReload{"settings: " + err.Error()}
+		}
+	case "user.created":
+		active := d.Active != nil && *d.Active
+		x.users[id] = &userEntry{active: active, orgRole: x.orgRoles[id]}
+	case "user.updated", "user.deactivated", "user.reactivated":
+		u := x.users[id]
+		if u == nil || d.Active == nil {
+			return errReload{"update of an unknown user " + id}
+		}
+		u.active = *d.Active
+	case "user.deleted":
+		u := x.users[id]
+		if u == nil {
+			return errReload{"deletion of an unknown user " + id}
+		}
+		for _, g := range u.groups {
+			delete(x.groups[g], id)
+		}
+		for _, m := range x.members {
+			delete(m, id)
+		}
+		delete(x.orgRoles, id)
+		delete(x.users, id)
+	case "group.created":
+		x.groups[id] = map[string]struct{}{}
+	case "group.members_added":
+		for _, u := range d.Users {
+			x.addGroupMember(id, u)
+		}
+	case "group.members_removed":
+		for _, u := range d.Users {
+			x.removeGroupMember(id, u)
+		}
+	case "group.deleted":
+		for u := range x.groups[id] {
+			x.removeGroupMember(id, u)
+		}
+		delete(x.groups, id)
+		for _, m := range x.grants {
+			delete(m, id)
+		}
+	case "workspace.created":
+		x.workspaces[id] = &workspaceEntry{name: d.Name, home: d.HomeFolderID, folders: map[string]struct{}{}}
+		x.sorted = nil
+	case "workspace.deleted":
+		for _, f := range d.Folders {
+			delete(x.folders, f)
+			x.removeResource(resKey{store.ResourceFolder, f})
+		}
+		delete(x.workspaces, id)
+		x.removeResource(resKey{store.ResourceWorkspace, id})
+	case "folder.created":
+		x.addFolder(id, d.WorkspaceID, d.Name, d.IsHome, d.TeamAccess)
+	case "folder.updated":
+		f := x.folders[id]
+		if f == nil {
+			return errReload{"update of an unknown folder " + id}
+		}
+		if d.TeamAccess != "" {
+			f.access = d.TeamAccess
+		}
+		if d.Name != "" {
+			f.name = d.Name
+		}
+	case "folder.deleted":
+		f := x.folders[id]
+		if f != nil {
+			if w := x.workspaces[f.ws]; w != nil {
+				delete(w.folders, id)
+			}
+		}
+		delete(x.folders, id)
+		x.removeResource(resKey{store.ResourceFolder, id})
+	case "grant.created", "grant.updated":
+		x.setGrant(resKey{d.ResourceType, d.ResourceID}, d.GroupID, store.Role(d.Role))
+	case "grant.deleted":
+		delete(x.grants[resKey{d.ResourceType, d.ResourceID}], d.GroupID)
+	case "member.added", "member.joined", "member.role_changed":
+		x.setMember(resKey{d.ResourceType, d.ResourceID}, d.UserID, d.Origin, store.Role(d.Role))
+	case "member.removed":
+		delete(x.members[resKey{d.ResourceType, d.ResourceID}], d.UserID)
+	case "org.role_set":
+		x.setOrgRole(d.UserID, store.OrgRole(d.Role))
+	case "org.role_removed":
+		x.removeOrgRole(d.UserID)
+	default:
+		return errReload{"event type " + e.Type}
+	}
+	x.seq = e.Seq
+	return nil
+}
+
+// Reason is one fact that gives a user access: an organization role, a
+// group grant, or a direct membership. Inherited marks facts about the
+// workspace that a folder following its workspace inherits.
+type Reason struct {
+	// Kind is "org_role", "grant" or "membership".
+	Kind         string             `json:"kind"`
+	Role         string             `json:"role"`
+	ResourceType store.ResourceType `json:"resource_type,omitempty"`
+	ResourceID   string             `json:"resource_id,omitempty"`
+	GroupID      string             `json:"group_id,omitempty"`
+	Origin       string             `json:"origin,omitempty"`
+	Inherited    bool               `json:"inherited,omitempty"`
+}
+
+// Denial says why a user has no access at all.
+const (
+	DenyNoUser     = "the user does not exist in this organization (never provisioned, or deleted)"
+	DenyInactive   = "the user is deactivated: a deactivated user has no access until reactivated"
+	DenyNoGrant    = "no grant to a group of the user and no membership gives access"
+	denyInviteOnly = "; the folder is invite only: only its own members and the groups granted on it reach it"
+)
+
+// result is a resolution: the level and, when asked, the reasons.
+type result struct {
+	level   Level
+	reasons []Reason
+	denial  string
+}
+
+// resolve computes a user's effective level on a resource. explain
+// collects the reasons; without it resolve does not allocate.
+func (x *index) resolve(uid string, k resKey, explain bool) result {
+	u := x.users[uid]
+	if u == nil {
+		return result{denial: DenyNoUser}
+	}
+	if !u.active {
+		return result{denial: DenyInactive}
+	}
+	var r result
+	if u.orgRole != "" {
+		r.level = orgLevel(u.orgRole)
+		if explain {
+			r.reasons = append(r.reasons, Reason{Kind: "org_role", Role: string(u.orgRole)})
+		}
+		return r
+	}
+	x.consider(&r, uid, u, k, false, explain)
+	if k.t == store.ResourceFolder {
+		f := x.folders[k.id]
+		if f != nil && f.access == store.TeamAccessWorkspace {
+			x.consider(&r, uid, u, resKey{store.ResourceWorkspace, f.ws}, true, explain)
+		} else if f != nil && r.level == LevelNone {
+			r.denial = DenyNoGrant + denyInviteOnly
+		}
+	}
+	if r.level == LevelNone && r.denial == "" {
+		r.denial = DenyNoGrant
+	}
+	return r
+}
+
+// consider adds what grants and memberships on resource on give user u;
+// inherited marks a workspace considered for a folder that follows it.
+func (x *index) consider(r *result, uid string, u *userEntry, on resKey, inherited, explain bool) {
+	note := func(lv Level, reason Reason) {
+		if lv > r.level {
+			r.level = lv
+		}
+		if explain {
+			reason.ResourceType, reason.ResourceID, reason.Inherited = on.t, on.id, inherited
+			r.reasons = append(r.reasons, reason)
+		}
+	}
+	if gs := x.grants[on]; len(gs) > 0 {
+		// Walk the shorter side: the user's groups or the resource's grants.
+		if len(gs) <= len(u.groups) {
+			for g, role := range gs {
+				if _, in := x.groups[g][uid]; in {
+					note(LevelOf(role), Reason{Kind: "grant", Role: string(role), GroupID: g})
+				}
+			}
+		} else {
+			for _, g := range u.groups {
+				if role, ok := gs[g]; ok {
+					note(LevelOf(role), Reason{Kind: "grant", Role: string(role), GroupID: g})
+				}
+			}
+		}
+	}
+	for _, m := range x.members[on][uid] {
+		if g, ok := strings.CutPrefix(m.origin, store.OriginGroupPrefix); ok &&
+			x.org.Settings.GroupRemoval != store.GroupRemovalKeep && !x.groupEligible(uid, g, on) {
+			// Under revoke a joined-through-group membership lasts only as
+			// long as the group makes the user eligible.
+			continue
+		}
+		note(LevelOf(m.role), Reason{Kind: "membership", Role: string(m.role), Origin: m.origin})
+	}
+}
+
+// groupEligible reports whether group g, with uid in it, grants a role on
+// k: directly, or for a folder following its workspace, on the workspace.
+func (x *index) groupEligible(uid, g string, k resKey) bool {
+	if _, in := x.groups[g][uid]; !in {
+		return false
+	}
+	if _, ok := x.grants[k][g]; ok {
+		return true
+	}
+	if k.t == store.ResourceFolder {
+		if f := x.folders[k.id]; f != nil && f.access == store.TeamAccessWorkspace {
+			_, ok := x.grants[resKey{store.ResourceWorkspace, f.ws}][g]
+			return ok
+		}
+	}
+	return false
+}
