@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rosterhq/roster/internal/requestid"
+	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/store/sqlstore"
 )
@@ -47,20 +48,30 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerDBStats(reg, s)
 
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	base, err := publicBase(*baseURL, ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	mounts, err := surfaces(ctx, s, logger, reg, base.String())
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := server.New(&server.Server{
-		Addr: *addr, Logger: logger, Registry: reg, Ready: s,
-		ShutdownTimeout: *shutdown, DrainDelay: *drain,
-	}, surfaces(s, logger, reg, *baseURL, *addr)...)
+		Listener: ln, Logger: logger, Registry: reg, Ready: s,
+		ShutdownTimeout: *shutdown, DrainDelay: *drain, MaxBody: scim.MaxBody,
+	}, mounts...)
 
 	return srv.Run(ctx, func(bound net.Addr) {
-		base := *baseURL
-		if base == "" {
-			base = "http://" + bound.String()
-		}
-		logger.Info("roster is listening", "addr", bound.String(), "database", db.describe(), "version", version)
+		logger.Info("roster is listening", "addr", bound.String(), "base_url", base.String(), "database", db.describe(), "version", version)
 		orgs, err := s.ListOrgs(ctx, "", 1)
 		if err == nil && len(orgs) == 0 {
-			firstStart(env, base, &db)
+			firstStart(env, base.String(), &db)
 		}
 	})
 }

@@ -1,15 +1,38 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/store/sqlstore"
+	"github.com/rosterhq/roster/internal/token"
 )
 
-// surfaces builds the HTTP surfaces mounted on the server.
-func surfaces(s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL, addr string) []server.Mounter {
-	return nil
+// surfaces builds the HTTP surfaces mounted on the server. baseURL is the
+// public URL of roster, used in the locations it hands out.
+func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string) ([]server.Mounter, error) {
+	tokens := &token.Service{Store: s}
+	// resolver is the in-memory access index every surface shares; each
+	// directory change invalidates it so checks in this process see it at
+	// once (other instances see it within its PollInterval).
+	resolver := &access.Resolver{Store: s, Logger: logger}
+	dir := &directory.Service{Store: s, Changed: resolver.Invalidate}
+	acc := &access.Service{Store: s, Resolver: resolver}
+	return []server.Mounter{
+		&scim.Handler{Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger},
+		&api.Handler{
+			Access: acc,
+			Orgs:   &access.Orgs{Store: s},
+			Keys:   tokens,
+			Admin:  s,
+			Logger: logger,
+		},
+	}, nil
 }

@@ -39,9 +39,12 @@ const DefaultMaxBody = 1 << 20
 
 // Server is roster's HTTP server.
 type Server struct {
-	// Addr is the listen address, host:port.
-	Addr   string
-	Logger *slog.Logger
+	// Addr is the listen address, host:port; ignored when Listener is set.
+	Addr string
+	// Listener, when set, is served instead of listening on Addr, so the
+	// caller can learn the bound address before building the surfaces.
+	Listener net.Listener
+	Logger   *slog.Logger
 	// Registry receives the HTTP metrics and is served on /metrics.
 	Registry *prometheus.Registry
 	// Ready is pinged by /readyz.
@@ -223,9 +226,12 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // in-flight requests get ShutdownTimeout to finish. ready, when not nil,
 // receives the bound address once the listener is open.
 func (s *Server) Run(ctx context.Context, ready func(addr net.Addr)) error {
-	ln, err := net.Listen("tcp", s.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+	ln := s.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.Addr); err != nil {
+			return fmt.Errorf("listen on %s: %w", s.Addr, err)
+		}
 	}
 	hs := &http.Server{
 		Handler:           s,

@@ -1,0 +1,149 @@
+// Package directory owns the users, groups and memberships of each
+// organization: it assigns ids, enforces the directory's rules through the
+// store (userName unique per organization ignoring case; memberships as
+// rows), and tells the rest of roster that an organization's directory
+// changed, so caches of who may do what are refreshed at once.
+//
+// The protocol that carries the changes (SCIM) lives in package scim; this
+// package knows nothing of it.
+package directory
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// directoryStore is what the Service needs of the store.
+type directoryStore interface {
+	store.UserStore
+	store.GroupStore
+	GetOrg(ctx context.Context, id string) (store.Org, error)
+}
+
+// Service manages users and groups.
+type Service struct {
+	Store directoryStore
+	// Changed, when set, is called after every successful change with the
+	// organization whose directory changed; access caches and sign-in
+	// sessions subscribe through it. It must not block.
+	Changed func(orgID string)
+}
+
+func (s *Service) changed(orgID string) {
+	if s.Changed != nil {
+		s.Changed(orgID)
+	}
+}
+
+// NewID returns a new resource id. Ids are UUIDv7: unique, never reused,
+// case-sensitive as Okta requires, and time-ordered, so that id order is
+// creation order and cursor paging sees users created during an import.
+func NewID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", err
+	}
+	return id.String(), nil
+}
+
+// Org returns an organization.
+func (s *Service) Org(ctx context.Context, id string) (store.Org, error) {
+	return s.Store.GetOrg(ctx, id)
+}
+
+// CreateUser stores a new user with a fresh id.
+func (s *Service) CreateUser(ctx context.Context, actor store.Actor, u store.User) (store.User, error) {
+	id, err := NewID()
+	if err != nil {
+		return store.User{}, err
+	}
+	u.ID = id
+	u, err = s.Store.CreateUser(ctx, actor, u)
+	if err == nil {
+		s.changed(u.OrgID)
+	}
+	return u, err
+}
+
+// GetUser returns a user.
+func (s *Service) GetUser(ctx context.Context, orgID, id string) (store.User, error) {
+	return s.Store.GetUser(ctx, orgID, id)
+}
+
+// ReplaceUser stores a new state of a user; see store.UserStore.
+func (s *Service) ReplaceUser(ctx context.Context, actor store.Actor, u store.User, ifVersion int64) (store.User, error) {
+	u, err := s.Store.ReplaceUser(ctx, actor, u, ifVersion)
+	if err == nil {
+		s.changed(u.OrgID)
+	}
+	return u, err
+}
+
+// DeleteUser removes a user and their memberships.
+func (s *Service) DeleteUser(ctx context.Context, actor store.Actor, orgID, id string) error {
+	err := s.Store.DeleteUser(ctx, actor, orgID, id)
+	if err == nil {
+		s.changed(orgID)
+	}
+	return err
+}
+
+// QueryUsers returns a page of users.
+func (s *Service) QueryUsers(ctx context.Context, orgID string, q store.Query) (store.Page[store.User], error) {
+	return s.Store.QueryUsers(ctx, orgID, q)
+}
+
+// UserGroups returns the groups of each user given.
+func (s *Service) UserGroups(ctx context.Context, orgID string, ids []string) (map[string][]store.GroupRef, error) {
+	return s.Store.UserGroups(ctx, orgID, ids)
+}
+
+// CreateGroup stores a new group with a fresh id and its members.
+func (s *Service) CreateGroup(ctx context.Context, actor store.Actor, g store.Group, members []string) (store.Group, error) {
+	id, err := NewID()
+	if err != nil {
+		return store.Group{}, err
+	}
+	g.ID = id
+	g, err = s.Store.CreateGroup(ctx, actor, g, members)
+	if err == nil {
+		s.changed(g.OrgID)
+	}
+	return g, err
+}
+
+// GetGroup returns a group without its members.
+func (s *Service) GetGroup(ctx context.Context, orgID, id string) (store.Group, error) {
+	return s.Store.GetGroup(ctx, orgID, id)
+}
+
+// UpdateGroup applies a change to a group atomically.
+func (s *Service) UpdateGroup(ctx context.Context, actor store.Actor, u store.GroupUpdate) (store.Group, error) {
+	g, err := s.Store.UpdateGroup(ctx, actor, u)
+	if err == nil {
+		s.changed(u.OrgID)
+	}
+	return g, err
+}
+
+// DeleteGroup removes a group and its memberships.
+func (s *Service) DeleteGroup(ctx context.Context, actor store.Actor, orgID, id string) error {
+	err := s.Store.DeleteGroup(ctx, actor, orgID, id)
+	if err == nil {
+		s.changed(orgID)
+	}
+	return err
+}
+
+// QueryGroups returns a page of groups.
+func (s *Service) QueryGroups(ctx context.Context, orgID string, q store.Query) (store.Page[store.Group], error) {
+	return s.Store.QueryGroups(ctx, orgID, q)
+}
+
+// ListMembers returns a page of a group's members.
+func (s *Service) ListMembers(ctx context.Context, orgID, groupID, after string, limit int) ([]store.Member, error) {
+	return s.Store.ListMembers(ctx, orgID, groupID, after, limit)
+}

@@ -1,0 +1,136 @@
+package scim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/rosterhq/roster/internal/scim/filter"
+	"github.com/rosterhq/roster/internal/scim/schema"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Error is a SCIM error response (RFC 7644 §3.12). Its Detail is written to
+// the client, so it must hold nothing internal.
+type Error struct {
+	Status   int
+	ScimType string
+	Detail   string
+	// Err is the underlying error, logged, never sent.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %s: %v", e.Status, e.ScimType, e.Detail, e.Err)
+	}
+	return fmt.Sprintf("%d %s: %s", e.Status, e.ScimType, e.Detail)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// errorBody is the JSON of an error; status is a string, as RFC 7644 §3.12
+// requires.
+type errorBody struct {
+	Schemas  []string `json:"schemas"`
+	Status   string   `json:"status"`
+	ScimType string   `json:"scimType,omitempty"`
+	Detail   string   `json:"detail,omitempty"`
+}
+
+func (e *Error) body() errorBody {
+	return errorBody{Schemas: []string{schema.ErrorURN}, Status: strconv.Itoa(e.Status), ScimType: e.ScimType, Detail: e.Detail}
+}
+
+func badRequest(scimType, format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
+}
+
+func notFound(kind, id string) *Error {
+	return &Error{Status: http.StatusNotFound, Detail: fmt.Sprintf("%s %q not found", kind, id)}
+}
+
+// scimTypes introduced by RFC 9865 for cursor paging.
+const (
+	scimTypeInvalidCursor = "invalidCursor"
+)
+
+// asError maps any error to the SCIM error to send.
+func asError(err error) *Error {
+	var se *Error
+	if errors.As(err, &se) {
+		return se
+	}
+	// A filter error may wrap the schema's unknown-attribute error; in a
+	// filter that is invalidFilter, so it is tested first.
+	var fe *filter.Error
+	if errors.As(err, &fe) {
+		return &Error{Status: http.StatusBadRequest, ScimType: "invalidFilter", Detail: fe.Error(), Err: err}
+	}
+	var schErr *schema.Error
+	if errors.As(err, &schErr) {
+		return &Error{Status: http.StatusBadRequest, ScimType: schErr.ScimType, Detail: schErr.Detail, Err: err}
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &Error{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the request body is larger than the %d bytes allowed", mbe.Limit), Err: err}
+	}
+	var ce *store.ConflictError
+	if errors.As(err, &ce) {
+		return &Error{Status: http.StatusConflict, ScimType: "uniqueness", Detail: ce.Error(), Err: err}
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Detail: "resource not found", Err: err}
+	case errors.Is(err, store.ErrVersionMismatch):
+		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource changed since the version given in If-Match; read it again", Err: err}
+	case errors.Is(err, store.ErrInvalid):
+		return &Error{Status: http.StatusBadRequest, ScimType: "invalidValue", Detail: storeDetail(err), Err: err}
+	}
+	return &Error{Status: http.StatusInternalServerError, Detail: "internal error; the X-Request-Id response header identifies it in the server log", Err: err}
+}
+
+// storeDetail keeps the part of a store validation error a client can act
+// on: the innermost message before the sentinel.
+func storeDetail(err error) string {
+	msg := err.Error()
+	suffix := ": " + store.ErrInvalid.Error()
+	if len(msg) > len(suffix) && msg[len(msg)-len(suffix):] == suffix {
+		msg = msg[:len(msg)-len(suffix)]
+	}
+	// Drop the "operation id: " prefixes the store adds for logs.
+	for i := len(msg) - 1; i > 0; i-- {
+		if msg[i] == ':' && i+2 < len(msg) && (hasPrefixAt(msg, i+2, "no such user") || hasPrefixAt(msg, i+2, "displayName")) {
+			return msg[i+2:]
+		}
+	}
+	return msg
+}
+
+func hasPrefixAt(s string, i int, p string) bool { return len(s)-i >= len(p) && s[i:i+len(p)] == p }
+
+// writeError writes err as a SCIM error response.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := asError(err)
+	if e.Status >= 500 {
+		h.Logger.ErrorContext(r.Context(), "scim request failed", "err", err, "method", r.Method, "path", r.URL.Path)
+	} else {
+		h.Logger.DebugContext(r.Context(), "scim request refused", "status", e.Status, "scimType", e.ScimType, "detail", e.Detail)
+	}
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="roster SCIM"`)
+	}
+	writeJSON(w, e.Status, e.body())
+}
+
+const contentType = "application/scim+json"
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}

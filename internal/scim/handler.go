@@ -1,0 +1,278 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/scim/schema"
+	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/token"
+)
+
+// Authenticator resolves a bearer token to the token record.
+type Authenticator interface {
+	Authenticate(ctx context.Context, kind store.TokenKind, text string) (store.Token, error)
+}
+
+// Limits bound what one request may ask for; they are advertised in
+// /ServiceProviderConfig.
+type Limits struct {
+	// MaxResults caps count; 1000 when 0.
+	MaxResults int
+	// DefaultCount is the page size when count is absent; 100 when 0.
+	DefaultCount int
+	// BulkMaxOperations caps the operations of one /Bulk request; 1000
+	// when 0.
+	BulkMaxOperations int
+	// BulkMaxPayload caps a /Bulk body in bytes; 1 MiB when 0.
+	BulkMaxPayload int
+	// MaxBody caps other request bodies in bytes; 32 MiB when 0 (a PUT of
+	// a group with 100,000 members is about 6 MiB).
+	MaxBody int64
+}
+
+func (l *Limits) defaults() {
+	if l.MaxResults == 0 {
+		l.MaxResults = 1000
+	}
+	if l.DefaultCount == 0 {
+		l.DefaultCount = 100
+	}
+	if l.BulkMaxOperations == 0 {
+		l.BulkMaxOperations = 1000
+	}
+	if l.BulkMaxPayload == 0 {
+		l.BulkMaxPayload = 1 << 20
+	}
+	if l.MaxBody == 0 {
+		l.MaxBody = MaxBody
+	}
+}
+
+// Handler serves the SCIM 2.0 endpoint of every organization under
+// /scim/v2. The bearer token names the organization; a token never reaches
+// another organization's resources (they answer 404).
+type Handler struct {
+	Directory *directory.Service
+	Tokens    Authenticator
+	// BaseURL is the public URL of roster, without a trailing slash; SCIM
+	// locations are BaseURL + "/scim/v2/…".
+	BaseURL string
+	Logger  *slog.Logger
+	Limits  Limits
+	// Me, when set, serves /Me for signed-in users; without it /Me answers
+	// 501 Not Implemented.
+	Me http.Handler
+
+	user, group *schema.ResourceType
+	spc         []byte
+}
+
+// Prefix is where the SCIM endpoint is mounted.
+const Prefix = "/scim/v2"
+
+func (h *Handler) base() string { return strings.TrimSuffix(h.BaseURL, "/") + Prefix }
+
+// Mount registers the SCIM routes.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	if h.Logger == nil {
+		h.Logger = slog.Default()
+	}
+	h.Limits.defaults()
+	h.user, h.group = schema.User(), schema.Group()
+	spc, err := h.serviceProviderConfig()
+	if err != nil {
+		// The configuration is ours, not a client's: a broken one is a
+		// programming error caught by every test.
+		panic(fmt.Sprintf("scim: service provider config: %v", err))
+	}
+	h.spc = spc
+
+	routes := map[string]func(http.ResponseWriter, *http.Request, *caller) error{
+		"GET /Users":          h.listUsers,
+		"POST /Users":         h.createUser,
+		"POST /Users/.search": h.searchUsers,
+		"GET /Users/{id}":     h.getUser,
+		"PUT /Users/{id}":     h.replaceUser,
+		"PATCH /Users/{id}":   h.patchUser,
+		"DELETE /Users/{id}":  h.deleteUser,
+
+		"GET /Groups":          h.listGroups,
+		"POST /Groups":         h.createGroup,
+		"POST /Groups/.search": h.searchGroups,
+		"GET /Groups/{id}":     h.getGroup,
+		"PUT /Groups/{id}":     h.replaceGroup,
+		"PATCH /Groups/{id}":   h.patchGroup,
+		"DELETE /Groups/{id}":  h.deleteGroup,
+
+		"POST /.search": h.searchRoot,
+		"POST /Bulk":    h.bulk,
+
+		"GET /ServiceProviderConfig": h.getServiceProviderConfig,
+		"GET /ResourceTypes":         h.getResourceTypes,
+		"GET /ResourceTypes/{name}":  h.getResourceType,
+		"GET /Schemas":               h.getSchemas,
+		"GET /Schemas/{urn}":         h.getSchema,
+	}
+	for pattern, fn := range routes {
+		method, path, _ := strings.Cut(pattern, " ")
+		mux.Handle(method+" "+Prefix+path, h.authenticated(fn))
+	}
+	mux.Handle(Prefix+"/Me", h.authenticatedMe())
+	mux.Handle(Prefix+"/Me/", h.authenticatedMe())
+	mux.HandleFunc(Prefix+"/", h.fallback)
+}
+
+// caller is the authenticated client of a request.
+type caller struct {
+	org   store.Org
+	token store.Token
+	actor store.Actor
+}
+
+// authenticated checks the bearer token and the organization's plan, then
+// runs fn, writing any error it returns as a SCIM error.
+func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *caller) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.authenticate(r)
+		if err == nil {
+			err = fn(w, r, c)
+		}
+		if err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+var errUnauthorized = &Error{Status: http.StatusUnauthorized, Detail: "a valid SCIM bearer token is required: send \"Authorization: Bearer <token>\" with a token from \"roster token create\""}
+
+func (h *Handler) authenticate(r *http.Request) (*caller, error) {
+	scheme, text, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return nil, errUnauthorized
+	}
+	t, err := h.Tokens.Authenticate(r.Context(), store.TokenSCIM, strings.TrimSpace(text))
+	if errors.Is(err, token.ErrUnauthorized) {
+		return nil, errUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	org, err := h.Directory.Org(r.Context(), t.OrgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	if org.Plan != store.PlanEnterprise {
+		return nil, &Error{Status: http.StatusForbidden, Detail: fmt.Sprintf(
+			"SCIM provisioning needs the enterprise plan; organization %q is on the %s plan. An owner can upgrade it (roster org set-plan --org %s --plan enterprise).",
+			org.Name, org.Plan, org.ID)}
+	}
+	return &caller{org: org, token: t, actor: store.Actor{Kind: "scim_token", ID: t.ID, Name: t.Name}}, nil
+}
+
+func (h *Handler) authenticatedMe() http.Handler {
+	return h.authenticated(func(w http.ResponseWriter, r *http.Request, c *caller) error {
+		if h.Me != nil {
+			h.Me.ServeHTTP(w, r)
+			return nil
+		}
+		return &Error{Status: http.StatusNotImplemented, Detail: "/Me is not available: it needs a signed-in user, and a SCIM bearer token identifies an identity provider, not a user"}
+	})
+}
+
+// fallback answers paths under /scim/v2 that no route serves: 405 with
+// Allow for a known path and a wrong method, 404 otherwise, both as SCIM
+// errors (the mux's own answers are plain text).
+func (h *Handler) fallback(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, Prefix)
+	segs := strings.Split(strings.Trim(rest, "/"), "/")
+	allow := ""
+	switch {
+	case len(segs) == 1 && (segs[0] == "Users" || segs[0] == "Groups"):
+		allow = "GET, POST"
+	case len(segs) == 2 && (segs[0] == "Users" || segs[0] == "Groups") && segs[1] == ".search":
+		allow = "POST"
+	case len(segs) == 2 && (segs[0] == "Users" || segs[0] == "Groups"):
+		allow = "GET, PUT, PATCH, DELETE"
+	case len(segs) == 1 && (segs[0] == ".search" || segs[0] == "Bulk"):
+		allow = "POST"
+	case len(segs) <= 2 && (segs[0] == "ServiceProviderConfig" || segs[0] == "ResourceTypes" || segs[0] == "Schemas"):
+		allow = "GET"
+	}
+	if allow != "" {
+		w.Header().Set("Allow", allow)
+		h.writeError(w, r, &Error{Status: http.StatusMethodNotAllowed, Detail: fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow)})
+		return
+	}
+	h.writeError(w, r, &Error{Status: http.StatusNotFound, Detail: fmt.Sprintf("no SCIM endpoint at %s; resources are under %s/Users and %s/Groups", r.URL.Path, Prefix, Prefix)})
+}
+
+// readBody reads a JSON request body within the limit.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !(mt == "application/scim+json" || mt == "application/json" || strings.HasSuffix(mt, "+json") || mt == "text/json") {
+			return nil, &Error{Status: http.StatusUnsupportedMediaType, Detail: fmt.Sprintf("Content-Type %q is not supported: send application/scim+json or application/json", ct)}
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &Error{Status: http.StatusRequestEntityTooLarge, Detail: fmt.Sprintf("the request body is larger than the %d bytes allowed", limit)}
+		}
+		return nil, badRequest("invalidSyntax", "could not read the request body")
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return nil, badRequest("invalidSyntax", "the request body is empty; send a JSON object")
+	}
+	return body, nil
+}
+
+// decodeObject decodes a JSON object with numbers kept exact.
+func decodeObject(body []byte) (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, badRequest("invalidSyntax", "the request body is not a JSON object: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return nil, badRequest("invalidSyntax", "the request body holds more than one JSON value")
+	}
+	if m == nil {
+		return nil, badRequest("invalidSyntax", "the request body must be a JSON object, not null")
+	}
+	return m, nil
+}
+
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v (at byte %d)", se, se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("found a JSON %s where an object was expected", te.Value)
+	}
+	return err.Error()
+}
+
+// rfc3339 formats times in meta.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// MaxBody is the largest request body the SCIM endpoint accepts (see
+// Limits.MaxBody); the server's own limit must not be lower.
+const MaxBody = 32 << 20

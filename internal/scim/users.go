@@ -1,0 +1,264 @@
+package scim
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster/internal/scim/patch"
+	"github.com/rosterhq/roster/internal/scim/schema"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// wantsGroups reports whether a response shaped by these parameters shows
+// the computed "groups" attribute, so the query for it can be skipped.
+func wantsGroups(attributes, excluded []string) bool {
+	if len(attributes) > 0 {
+		for _, a := range attributes {
+			if hasAttr(a, "groups") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, a := range excluded {
+		if strings.EqualFold(a, "groups") || strings.EqualFold(a, schema.UserURN+":groups") {
+			return false
+		}
+	}
+	return true
+}
+
+// hasAttr reports whether a selection path names attribute name or one of
+// its sub-attributes.
+func hasAttr(path, name string) bool {
+	p := strings.ToLower(path)
+	p = strings.TrimPrefix(p, strings.ToLower(schema.UserURN)+":")
+	p = strings.TrimPrefix(p, strings.ToLower(schema.GroupURN)+":")
+	return p == name || strings.HasPrefix(p, name+".")
+}
+
+// renderUser projects a stored user for a response.
+func (h *Handler) renderUser(r *http.Request, c *caller, u store.User, groups []store.GroupRef, attrs, excl []string) (schema.Resource, error) {
+	res, err := h.userResource(u, groups)
+	if err != nil {
+		return nil, err
+	}
+	return h.user.Project(res, attrs, excl)
+}
+
+// writeUser answers with one user, its ETag and, for a creation, Location.
+func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, c *caller, u store.User, status int) error {
+	p, err := h.queryParams(r)
+	if err != nil {
+		return err
+	}
+	var groups []store.GroupRef
+	if wantsGroups(p.attributes, p.excluded) {
+		m, err := h.Directory.UserGroups(r.Context(), c.org.ID, []string{u.ID})
+		if err != nil {
+			return err
+		}
+		groups = m[u.ID]
+	}
+	res, err := h.renderUser(r, c, u, groups, p.attributes, p.excluded)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(u.Version))
+	if status == http.StatusCreated {
+		w.Header().Set("Location", h.base()+"/Users/"+u.ID)
+	}
+	writeJSON(w, status, res)
+	return nil
+}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	body, err := h.readBody(w, r, h.Limits.MaxBody)
+	if err != nil {
+		return err
+	}
+	res, err := h.user.Decode(body)
+	if err != nil {
+		return err
+	}
+	rec, err := userRecord(c.org.ID, res)
+	if err != nil {
+		return err
+	}
+	u, err := h.Directory.CreateUser(r.Context(), c.actor, rec)
+	if err != nil {
+		return err
+	}
+	return h.writeUser(w, r, c, u, http.StatusCreated)
+}
+
+// loadUser reads a user, honouring If-None-Match for GET.
+func (h *Handler) loadUser(r *http.Request, c *caller) (store.User, error) {
+	id := r.PathValue("id")
+	u, err := h.Directory.GetUser(r.Context(), c.org.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, notFound("User", id)
+	}
+	return u, err
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	u, err := h.loadUser(r, c)
+	if err != nil {
+		return err
+	}
+	if noneMatch(r, u.Version) {
+		w.Header().Set("ETag", etag(u.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	return h.writeUser(w, r, c, u, http.StatusOK)
+}
+
+func (h *Handler) replaceUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	u, err := h.loadUser(r, c)
+	if err != nil {
+		return err
+	}
+	if err := ifMatch(r, u.Version); err != nil {
+		return err
+	}
+	body, err := h.readBody(w, r, h.Limits.MaxBody)
+	if err != nil {
+		return err
+	}
+	res, err := h.user.Decode(body)
+	if err != nil {
+		return err
+	}
+	rec, err := userRecord(c.org.ID, res)
+	if err != nil {
+		return err
+	}
+	rec.ID = u.ID
+	// Conditional on the version read, so a concurrent change is never
+	// silently overwritten: with If-Match the client learns of it (412).
+	saved, err := h.Directory.ReplaceUser(r.Context(), c.actor, rec, u.Version)
+	if errors.Is(err, store.ErrVersionMismatch) && r.Header.Get("If-Match") == "" {
+		saved, err = h.Directory.ReplaceUser(r.Context(), c.actor, rec, 0)
+	}
+	if err != nil {
+		return err
+	}
+	return h.writeUser(w, r, c, saved, http.StatusOK)
+}
+
+// patchRetries bounds how often a PATCH is re-applied when the user
+// changed between read and write.
+const patchRetries = 5
+
+func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	body, err := h.readBody(w, r, h.Limits.MaxBody)
+	if err != nil {
+		return err
+	}
+	ops, err := patch.Decode(body)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		u, err := h.loadUser(r, c)
+		if err != nil {
+			return err
+		}
+		if err := ifMatch(r, u.Version); err != nil {
+			return err
+		}
+		current, err := h.userResource(u, nil)
+		if err != nil {
+			return err
+		}
+		delete(current, "meta")
+		next, err := patch.Apply(h.user, current, ops)
+		if err != nil {
+			return err
+		}
+		rec, err := userRecord(c.org.ID, next)
+		if err != nil {
+			return err
+		}
+		rec.ID = u.ID
+		saved, err := h.Directory.ReplaceUser(r.Context(), c.actor, rec, u.Version)
+		if errors.Is(err, store.ErrVersionMismatch) && r.Header.Get("If-Match") == "" && attempt < patchRetries {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return h.writeUser(w, r, c, saved, http.StatusOK)
+	}
+}
+
+func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, c *caller) error {
+	u, err := h.loadUser(r, c)
+	if err != nil {
+		return err
+	}
+	if err := ifMatch(r, u.Version); err != nil {
+		return err
+	}
+	if err := h.Directory.DeleteUser(r.Context(), c.actor, c.org.ID, u.ID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("User", u.ID)
+		}
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c *caller) error {
+	p, err := h.queryParams(r)
+	if err != nil {
+		return err
+	}
+	return h.respondList(w, r, c, p, []*schema.ResourceType{h.user})
+}
+
+func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, c *caller) error {
+	body, err := h.readBody(w, r, 1<<20)
+	if err != nil {
+		return err
+	}
+	p, err := h.bodyParams(body)
+	if err != nil {
+		return err
+	}
+	return h.respondList(w, r, c, p, []*schema.ResourceType{h.user})
+}
+
+// noneMatch reports whether If-None-Match names the current version.
+func noneMatch(r *http.Request, version int64) bool {
+	v := r.Header.Get("If-None-Match")
+	if v == "" {
+		return false
+	}
+	return matchesETag(v, version)
+}
+
+// ifMatch enforces If-Match (RFC 7644 §3.14, RFC 9110 §13.1.1).
+func ifMatch(r *http.Request, version int64) error {
+	v := r.Header.Get("If-Match")
+	if v == "" || matchesETag(v, version) {
+		return nil
+	}
+	return &Error{Status: http.StatusPreconditionFailed,
+		Detail: "the resource is at version " + etag(version) + ", not the one in If-Match; read it again and retry"}
+}
+
+func matchesETag(header string, version int64) bool {
+	want := etag(version)
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || t == want || "W/"+t == want || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(want, "W/") {
+			return true
+		}
+	}
+	return false
+}
