@@ -129,9 +129,9 @@ func CommentInNameID(t testing.TB, signed []byte, prefix string) []byte {
 	for len(nid.Child) > 0 {
 		nid.RemoveChildAt(0)
 	}
-	nid.AddChild(etree.NewCharData(prefix))
+	nid.AddChild(etree.NewText(prefix))
 	nid.AddChild(etree.NewComment(""))
-	nid.AddChild(etree.NewCharData(full[len(prefix):]))
+	nid.AddChild(etree.NewText(full[len(prefix):]))
 	return write(t, doc)
 }
 
