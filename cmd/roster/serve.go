@@ -31,12 +31,18 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	logLevel := f.String("log-level", "info", `log level: "debug", "info", "warn" or "error"`)
 	shutdown := f.Duration("shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on stop")
 	drain := f.Duration("drain-delay", 0, "how long /readyz reports 503 before the listener closes, for load balancers")
+	debugAddr := f.String("debug-addr", "", "if set, serve Go's profiler (/debug/pprof/) on this separate address; keep it on loopback")
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	logger, err := newLogger(env, *logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	if *debugAddr != "" {
+		if err := serveDebug(ctx, *debugAddr, logger); err != nil {
+			return err
+		}
 	}
 	s, err := db.open(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -18,7 +19,7 @@ import (
 // surfaces builds the HTTP surfaces mounted on the server. baseURL is the
 // public URL of roster, used in the locations it hands out.
 func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string) ([]server.Mounter, error) {
-	tokens := &token.Service{Store: s}
+	tokens := &token.Service{Store: s, CacheTTL: time.Second}
 	// resolver is the in-memory access index every surface shares; each
 	// directory change invalidates it so checks in this process see it at
 	// once (other instances see it within its PollInterval).
@@ -26,7 +27,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	dir := &directory.Service{Store: s, Changed: resolver.Invalidate}
 	acc := &access.Service{Store: s, Resolver: resolver}
 	return []server.Mounter{
-		&scim.Handler{Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger},
+		&scim.Handler{Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second},
 		&api.Handler{
 			Access: acc,
 			Orgs:   &access.Orgs{Store: s},

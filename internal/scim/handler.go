@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster/internal/directory"
@@ -72,6 +73,13 @@ type Handler struct {
 	// Me, when set, serves /Me for signed-in users; without it /Me answers
 	// 501 Not Implemented.
 	Me http.Handler
+	// OrgCacheTTL, when positive, keeps organizations (their plan) in
+	// memory that long instead of reading them on every request; a plan
+	// change then takes effect within OrgCacheTTL.
+	OrgCacheTTL time.Duration
+
+	orgMu    sync.Mutex
+	orgCache map[string]cachedOrg
 
 	user, group *schema.ResourceType
 	spc         []byte
@@ -167,7 +175,7 @@ func (h *Handler) authenticate(r *http.Request) (*caller, error) {
 	if err != nil {
 		return nil, err
 	}
-	org, err := h.Directory.Org(r.Context(), t.OrgID)
+	org, err := h.org(r.Context(), t.OrgID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errUnauthorized
 	}
@@ -180,6 +188,35 @@ func (h *Handler) authenticate(r *http.Request) (*caller, error) {
 			org.Name, org.Plan, org.ID)}
 	}
 	return &caller{org: org, token: t, actor: store.Actor{Kind: "scim_token", ID: t.ID, Name: t.Name}}, nil
+}
+
+type cachedOrg struct {
+	org store.Org
+	at  time.Time
+}
+
+// org reads an organization, from the cache when it is fresh.
+func (h *Handler) org(ctx context.Context, id string) (store.Org, error) {
+	if h.OrgCacheTTL <= 0 {
+		return h.Directory.Org(ctx, id)
+	}
+	now := time.Now()
+	h.orgMu.Lock()
+	c, ok := h.orgCache[id]
+	h.orgMu.Unlock()
+	if ok && now.Sub(c.at) < h.OrgCacheTTL {
+		return c.org, nil
+	}
+	org, err := h.Directory.Org(ctx, id)
+	if err == nil {
+		h.orgMu.Lock()
+		if h.orgCache == nil || len(h.orgCache) > 10000 {
+			h.orgCache = map[string]cachedOrg{}
+		}
+		h.orgCache[id] = cachedOrg{org: org, at: now}
+		h.orgMu.Unlock()
+	}
+	return org, err
 }
 
 func (h *Handler) authenticatedMe() http.Handler {

@@ -44,6 +44,17 @@ func (h *Handler) renderUser(r *http.Request, c *caller, u store.User, groups []
 	if err != nil {
 		return nil, err
 	}
+	if len(attrs) == 0 && len(excl) == 0 {
+		// Nothing to select: the stored document was validated on the way
+		// in and holds no "never" or "request" attribute (password is not
+		// stored), so only "schemas" remains to be set.
+		schemas := []any{schema.UserURN}
+		if _, ok := res[schema.EnterpriseUserURN]; ok {
+			schemas = append(schemas, schema.EnterpriseUserURN)
+		}
+		res["schemas"] = schemas
+		return res, nil
+	}
 	return h.user.Project(res, attrs, excl)
 }
 
@@ -54,7 +65,8 @@ func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, c *caller, u
 		return err
 	}
 	var groups []store.GroupRef
-	if wantsGroups(p.attributes, p.excluded) {
+	// A user just created belongs to no group yet: no need to ask.
+	if status != http.StatusCreated && wantsGroups(p.attributes, p.excluded) {
 		m, err := h.Directory.UserGroups(r.Context(), c.org.ID, []string{u.ID})
 		if err != nil {
 			return err

@@ -123,9 +123,21 @@ type Service struct {
 	// TouchEvery spaces out last-used updates of one token, so that
 	// authentication does not write on every request; one minute when 0.
 	TouchEvery time.Duration
+	// CacheTTL, when positive, keeps token records in memory that long, so
+	// a busy identity provider does not cost a database read per request.
+	// The secret is still checked on every request; a revocation through
+	// this Service takes effect at once, one made by another process (the
+	// CLI, another instance) within CacheTTL.
+	CacheTTL time.Duration
 
 	mu      sync.Mutex
 	touched map[string]time.Time
+	cache   map[string]cachedToken
+}
+
+type cachedToken struct {
+	t  store.Token
+	at time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -161,7 +173,34 @@ func (s *Service) List(ctx context.Context, orgID string, kind store.TokenKind) 
 
 // Revoke revokes a token; it stops authenticating at once.
 func (s *Service) Revoke(ctx context.Context, actor store.Actor, orgID, id string) (store.Token, error) {
-	return s.Store.RevokeToken(ctx, actor, orgID, id)
+	t, err := s.Store.RevokeToken(ctx, actor, orgID, id)
+	s.mu.Lock()
+	delete(s.cache, id)
+	s.mu.Unlock()
+	return t, err
+}
+
+// lookup reads a token record, from the cache when it is fresh.
+func (s *Service) lookup(ctx context.Context, id string) (store.Token, error) {
+	if s.CacheTTL > 0 {
+		now := s.now()
+		s.mu.Lock()
+		c, ok := s.cache[id]
+		s.mu.Unlock()
+		if ok && now.Sub(c.at) < s.CacheTTL {
+			return c.t, nil
+		}
+	}
+	t, err := s.Store.GetToken(ctx, id)
+	if err == nil && s.CacheTTL > 0 {
+		s.mu.Lock()
+		if s.cache == nil || len(s.cache) > 10000 {
+			s.cache = map[string]cachedToken{} // bounded: unknown ids are never cached
+		}
+		s.cache[id] = cachedToken{t: t, at: s.now()}
+		s.mu.Unlock()
+	}
+	return t, err
 }
 
 // dummyHash is compared against when the token id is unknown, so that an
@@ -174,7 +213,7 @@ func (s *Service) Authenticate(ctx context.Context, kind store.TokenKind, text s
 	if err != nil {
 		return store.Token{}, ErrUnauthorized
 	}
-	t, err := s.Store.GetToken(ctx, p.ID)
+	t, err := s.lookup(ctx, p.ID)
 	stored := t.SecretHash
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/sqlite"
@@ -169,4 +170,32 @@ func TestService(t *testing.T) {
 func checksumOf(t *testing.T, body string) string {
 	t.Helper()
 	return token.Checksum(body)
+}
+
+func TestCacheRevocation(t *testing.T) {
+	ctx := context.Background()
+	_, _, st := newService(t)
+	actor := store.Actor{Kind: "cli"}
+	st.CreateOrg(ctx, actor, store.Org{ID: "a", Name: "a", Plan: store.PlanEnterprise, Settings: store.DefaultSettings()})
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	server := &token.Service{Store: st, CacheTTL: time.Second, Now: clock}
+	cli := &token.Service{Store: st} // another process: the CLI
+	text, tk, _ := server.Create(ctx, actor, "a", store.TokenSCIM, "okta")
+	if _, err := server.Authenticate(ctx, store.TokenSCIM, text); err != nil {
+		t.Fatal(err)
+	}
+	// Revoked through the serving Service: refused at once.
+	text2, tk2, _ := server.Create(ctx, actor, "a", store.TokenSCIM, "entra")
+	server.Authenticate(ctx, store.TokenSCIM, text2)
+	server.Revoke(ctx, actor, "a", tk2.ID)
+	if _, err := server.Authenticate(ctx, store.TokenSCIM, text2); !errors.Is(err, token.ErrUnauthorized) {
+		t.Errorf("token revoked in-process still authenticates: %v", err)
+	}
+	// Revoked by another process: refused once the cache entry expires.
+	cli.Revoke(ctx, actor, "a", tk.ID)
+	now = now.Add(1100 * time.Millisecond)
+	if _, err := server.Authenticate(ctx, store.TokenSCIM, text); !errors.Is(err, token.ErrUnauthorized) {
+		t.Errorf("token revoked elsewhere still authenticates after the cache TTL: %v", err)
+	}
 }

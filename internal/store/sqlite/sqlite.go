@@ -76,8 +76,19 @@ func DSN(path, synchronous string, write bool) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous("+synchronous+")")
+	// Savepoint journals and sorts stay in memory instead of temp files.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "cache_size(-16384)") // 16 MiB per connection
+	// Reads map the database file instead of copying pages through read
+	// calls; 1 GiB of address space, not of memory.
+	q.Add("_pragma", "mmap_size(1073741824)")
 	if write {
 		q.Set("_txlock", "immediate")
+		// Checkpoints run in the background (see Open), so no commit waits
+		// for a checkpoint's fsync.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+		// After a checkpoint the WAL file is cut back to this size.
+		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
@@ -111,5 +122,37 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.DB, error) {
 	}
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	return sqlstore.New(Dialect, sqlstore.Options{Writer: w, Reader: r, Now: o.Now}), nil
+	stop := checkpointer(r)
+	return sqlstore.New(Dialect, sqlstore.Options{Writer: w, Reader: r, Now: o.Now, OnClose: stop}), nil
+}
+
+// checkpointInterval is how often the background checkpointer copies the
+// WAL into the database file.
+const checkpointInterval = 500 * time.Millisecond
+
+// checkpointer copies committed WAL frames into the database file in the
+// background. PASSIVE checkpoints never block readers or the writer; the
+// WAL is reused from its start once a checkpoint has caught up, so it stays
+// small. The returned function stops it.
+func checkpointer(db *sql.DB) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(checkpointInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				// A failure (e.g. the database is busy) is retried next tick.
+				db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
 }
