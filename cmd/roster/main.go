@@ -38,6 +38,7 @@ func commands() []command {
 		{"org", "create, list and configure organizations", runOrg},
 		{"token", "create, list and revoke SCIM tokens", runToken},
 		{"apikey", "create, list and revoke host-app API keys", runAPIKey},
+		{"saml", "set up SAML single sign-on for an organization", runSAML},
 		{"version", "print the version", func(_ context.Context, env *environment, _ []string) error {
 			fmt.Fprintln(env.stdout, "roster", version)
 			return nil

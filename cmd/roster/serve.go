@@ -31,6 +31,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	logLevel := f.String("log-level", "info", `log level: "debug", "info", "warn" or "error"`)
 	shutdown := f.Duration("shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on stop")
 	drain := f.Duration("drain-delay", 0, "how long /readyz reports 503 before the listener closes, for load balancers")
+	var ssoOpts ssoOptions
+	ssoOpts.register(f)
 	debugAddr := f.String("debug-addr", "", "if set, serve Go's profiler (/debug/pprof/) on this separate address; keep it on loopback")
 	if err := f.parse(args); err != nil {
 		return err
@@ -63,7 +65,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ln.Close()
 		return err
 	}
-	mounts, err := surfaces(ctx, s, logger, reg, base.String())
+	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts)
 	if err != nil {
 		ln.Close()
 		return err

@@ -18,7 +18,7 @@ import (
 
 // surfaces builds the HTTP surfaces mounted on the server. baseURL is the
 // public URL of roster, used in the locations it hands out.
-func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string) ([]server.Mounter, error) {
+func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second}
 	// resolver is the in-memory access index every surface shares; each
 	// directory change invalidates it so checks in this process see it at
@@ -26,8 +26,12 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	resolver := &access.Resolver{Store: s, Logger: logger}
 	dir := &directory.Service{Store: s, Changed: resolver.Invalidate}
 	acc := &access.Service{Store: s, Resolver: resolver}
+	signIn := ssoSurface(ctx, s, dir, acc, logger, baseURL, ssoOpts)
+	provisioning := &scim.Handler{Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, Me: signIn.MeHandler()}
+	signIn.Renderer = provisioning
 	return []server.Mounter{
-		&scim.Handler{Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second},
+		provisioning,
+		signIn,
 		&api.Handler{
 			Access: acc,
 			Orgs:   &access.Orgs{Store: s},

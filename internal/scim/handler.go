@@ -219,14 +219,31 @@ func (h *Handler) org(ctx context.Context, id string) (store.Org, error) {
 	return org, err
 }
 
+// authenticatedMe serves /Me. A signed-in user is identified by their
+// session, which the Me handler checks itself; a SCIM bearer token
+// identifies an identity provider, not a user, so without a Me handler the
+// answer is 501 behind the usual token check.
 func (h *Handler) authenticatedMe() http.Handler {
+	if h.Me != nil {
+		return h.Me
+	}
 	return h.authenticated(func(w http.ResponseWriter, r *http.Request, c *caller) error {
-		if h.Me != nil {
-			h.Me.ServeHTTP(w, r)
-			return nil
-		}
 		return &Error{Status: http.StatusNotImplemented, Detail: "/Me is not available: it needs a signed-in user, and a SCIM bearer token identifies an identity provider, not a user"}
 	})
+}
+
+// ServeUser writes a user's SCIM representation exactly as GET /Users/{id}
+// does; the sign-in surface uses it for /Me.
+func (h *Handler) ServeUser(w http.ResponseWriter, r *http.Request, u store.User) {
+	c := &caller{org: store.Org{ID: u.OrgID}}
+	if noneMatch(r, u.Version) {
+		w.Header().Set("ETag", etag(u.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if err := h.writeUser(w, r, c, u, http.StatusOK); err != nil {
+		h.writeError(w, r, err)
+	}
 }
 
 // fallback answers paths under /scim/v2 that no route serves: 405 with

@@ -176,6 +176,7 @@ type Store interface {
 	GroupStore
 	AccessStore
 	AdminTokenStore
+	SSOStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentMemberAdds", testConcurrentMemberAdds},
 		{"ConcurrentUserNames", testConcurrentUserNames},
 		{"AccessStore", testAccessStore},
+		{"SSO", testSSO},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,457 @@
+package sso
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/sso/saml"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// PathPrefix starts every per-organization SAML route:
+// PathPrefix + "{org}/metadata", "/login" and "/acs".
+const PathPrefix = "/auth/saml/"
+
+// Defaults of the Handler's durations.
+const (
+	DefaultIdleTimeout = 2 * time.Hour
+	DefaultMaxAge      = 12 * time.Hour
+	// RequestTTL is how long an SP-initiated sign-in may take at the IdP.
+	RequestTTL = 10 * time.Minute
+)
+
+// maxACSBody bounds the ACS request body: a SAMLResponse of
+// saml.MaxResponseSize base64 characters, form-encoded (at worst three
+// bytes each), plus the RelayState.
+const maxACSBody = 3*saml.MaxResponseSize + 8<<10
+
+// Cookie names. The session cookie takes the __Host- prefix over HTTPS, so
+// that no subdomain can set or shadow it.
+const (
+	sessionCookie       = "roster_session"
+	secureSessionCookie = "__Host-roster_session"
+	browserCookie       = "roster_saml_browser"
+)
+
+// Users is what the Handler needs of the directory: lookups for linking and
+// creation for just-in-time provisioning. *directory.Service provides it
+// (and tells the access caches about the users it creates).
+type Users interface {
+	GetUser(ctx context.Context, orgID, id string) (store.User, error)
+	QueryUsers(ctx context.Context, orgID string, q store.Query) (store.Page[store.User], error)
+	CreateUser(ctx context.Context, actor store.Actor, u store.User) (store.User, error)
+}
+
+// Joiner records the memberships a user's groups make them eligible for;
+// the Handler calls it after each successful sign-in, so a user's first
+// sign-in joins the workspaces their groups grant. It must be idempotent.
+// AccessJoiner adapts package access.
+type Joiner interface {
+	JoinGranted(ctx context.Context, actor store.Actor, orgID, userID string) (int, error)
+}
+
+// UserRenderer writes a user's SCIM representation; the SCIM surface
+// provides it so /scim/v2/Me renders users exactly as /Users/{id} does.
+type UserRenderer interface {
+	ServeUser(w http.ResponseWriter, r *http.Request, u store.User)
+}
+
+// Handler is roster's SAML service provider and session surface: per
+// organization SP metadata, SP-initiated login, the Assertion Consumer
+// Service, and the session endpoints (whoami, logout) plus the /Me handler
+// for the SCIM surface. See the package documentation for the flows.
+type Handler struct {
+	Service *Service
+	Users   Users
+	// Joiner, when set, is called after every successful sign-in.
+	Joiner Joiner
+	// Renderer, when set, renders /scim/v2/Me; otherwise the Handler
+	// renders the stored SCIM document itself.
+	Renderer UserRenderer
+	Logger   *slog.Logger
+	// IdleTimeout ends a session unused for that long; MaxAge ends every
+	// session that long after sign-in (or at the IdP's
+	// SessionNotOnOrAfter, if sooner). Defaults DefaultIdleTimeout and
+	// DefaultMaxAge.
+	IdleTimeout, MaxAge time.Duration
+	// DefaultReturn is where a browser goes after signing in when it asked
+	// for no page; "/" when "".
+	DefaultReturn string
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger == nil {
+		return slog.Default()
+	}
+	return h.Logger
+}
+
+func (h *Handler) now() time.Time { return h.Service.now().UTC() }
+
+func (h *Handler) idle() time.Duration {
+	if h.IdleTimeout <= 0 {
+		return DefaultIdleTimeout
+	}
+	return h.IdleTimeout
+}
+
+func (h *Handler) maxAge() time.Duration {
+	if h.MaxAge <= 0 {
+		return DefaultMaxAge
+	}
+	return h.MaxAge
+}
+
+// Mount registers the routes:
+//
+//	GET  /auth/saml/{org}/metadata  SP metadata XML (the entity id)
+//	GET  /auth/saml/{org}/login     SP-initiated sign-in; ?return_to=/local/path
+//	POST /auth/saml/{org}/acs       Assertion Consumer Service (HTTP-POST)
+//	GET  /auth/whoami               the signed-in user, JSON; 401 otherwise
+//	POST /auth/logout               ends the session (CSRF-protected)
+//
+// The ACS is deliberately not behind http.CrossOriginProtection: the IdP's
+// auto-submitted form is a cross-site POST by design.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+PathPrefix+"{org}/metadata", h.metadata)
+	mux.HandleFunc("GET "+PathPrefix+"{org}/login", h.login)
+	mux.HandleFunc("POST "+PathPrefix+"{org}/acs", h.acs)
+	mux.HandleFunc("GET /auth/whoami", h.whoami)
+	mux.Handle("POST /auth/logout", http.NewCrossOriginProtection().Handler(http.HandlerFunc(h.logout)))
+}
+
+// Run purges expired request states, assertion ids and sessions every few
+// minutes and, when refresh is positive, re-fetches IdP metadata URLs that
+// often. It returns when ctx ends.
+func (h *Handler) Run(ctx context.Context, refresh time.Duration) {
+	const purgeEvery = 5 * time.Minute
+	tick := time.NewTicker(purgeEvery)
+	defer tick.Stop()
+	lastRefresh := time.Now()
+	if refresh > 0 {
+		h.refresh(ctx)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if n, err := h.Service.Store.PurgeSSO(ctx, h.now()); err != nil {
+			h.logger().WarnContext(ctx, "purging expired sign-in records failed", "err", err)
+		} else if n > 0 {
+			h.logger().DebugContext(ctx, "purged expired sign-in records", "rows", n)
+		}
+		if refresh > 0 && time.Since(lastRefresh) >= refresh {
+			lastRefresh = time.Now()
+			h.refresh(ctx)
+		}
+	}
+}
+
+func (h *Handler) refresh(ctx context.Context) {
+	if err := h.Service.RefreshMetadata(ctx); err != nil {
+		h.logger().WarnContext(ctx, "refreshing IdP metadata failed; the last good metadata stays in use", "err", err)
+	}
+}
+
+func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
+	orgID := r.PathValue("org")
+	if _, err := h.Service.Store.GetOrg(r.Context(), orgID); err != nil {
+		h.orgError(w, r, err)
+		return
+	}
+	c, err := h.Service.Config(r.Context(), orgID)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	doc, err := h.Service.SPMetadata(orgID, c)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/samlmetadata+xml")
+	w.Header().Set("Content-Disposition", `inline; filename="roster-sp-metadata.xml"`)
+	w.Write(doc)
+}
+
+// ready loads the organization and its configuration for a sign-in and
+// answers the browser itself when sign-in is impossible.
+func (h *Handler) ready(w http.ResponseWriter, r *http.Request) (store.Org, store.SAMLConfig, saml.SPConfig, bool) {
+	orgID := r.PathValue("org")
+	o, err := h.Service.org(r.Context(), orgID)
+	if errors.Is(err, ErrPlanRequired) {
+		h.page(w, r, http.StatusForbidden, o, refusal{Title: "Single sign-on is not available",
+			Message: "Single sign-on needs the enterprise plan, and " + o.Name + " is not on it."})
+		return o, store.SAMLConfig{}, saml.SPConfig{}, false
+	}
+	if err != nil {
+		h.orgError(w, r, err)
+		return o, store.SAMLConfig{}, saml.SPConfig{}, false
+	}
+	c, err := h.Service.Config(r.Context(), orgID)
+	if err != nil {
+		h.internal(w, r, err)
+		return o, c, saml.SPConfig{}, false
+	}
+	cfg, err := h.Service.SPConfig(orgID, c)
+	if err != nil {
+		if !errors.Is(err, ErrNotConfigured) {
+			h.logger().ErrorContext(r.Context(), "stored IdP metadata does not parse", "org", orgID, "err", err)
+		}
+		h.page(w, r, http.StatusNotFound, o, refusal{Title: "Single sign-on is not set up",
+			Message: o.Name + " has not finished setting up single sign-on.", Reason: "not_configured"})
+		return o, c, cfg, false
+	}
+	return o, c, cfg, true
+}
+
+// login starts an SP-initiated sign-in: it records the request server-side
+// under the RelayState's hash, bound to this browser by a cookie, and
+// redirects to the IdP.
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	o, c, cfg, ok := h.ready(w, r)
+	if !ok {
+		return
+	}
+	if !c.SPInitiated {
+		h.page(w, r, http.StatusForbidden, o, refusal{Title: "Sign in from your identity provider",
+			Message: o.Name + " allows signing in only from its identity provider's app dashboard (the Okta tile or Entra My Apps).",
+			Reason:  "sp_initiated_disabled"})
+		return
+	}
+	now := h.now()
+	req, err := saml.NewAuthnRequest(cfg, now)
+	if err != nil {
+		h.logger().WarnContext(r.Context(), "cannot build an AuthnRequest", "org", o.ID, "err", err)
+		h.page(w, r, http.StatusConflict, o, refusal{Title: "Sign-in cannot start here",
+			Message: "The identity provider's configuration does not allow roster to start sign-in (it demands signed requests or has no redirect endpoint). Sign in from the identity provider's dashboard instead.",
+			Reason:  "authn_request_unavailable"})
+		return
+	}
+	browser := h.browserBinding(w, r)
+	err = h.Service.Store.CreateSAMLRequest(r.Context(), store.SAMLRequest{
+		OrgID: o.ID, RelayHash: digest(req.RelayState), RequestID: req.ID, BrowserHash: digest(browser),
+		ReturnTo: SafeReturnPath(r.URL.Query().Get("return_to"), ""), CreatedAt: now, ExpiresAt: now.Add(RequestTTL),
+	})
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, req.RedirectURL, http.StatusFound)
+}
+
+// browserBinding returns this browser's binding secret, setting the cookie
+// when the browser has none. One value serves every sign-in of the browser,
+// so sign-ins started in two tabs both complete.
+//
+// The IdP returns the browser to the ACS with a cross-site POST, on which a
+// SameSite=Lax cookie is not sent, so over HTTPS the cookie is
+// SameSite=None; Secure. Over plain HTTP (development) SameSite=None is
+// refused by browsers, so the attribute is left out.
+func (h *Handler) browserBinding(w http.ResponseWriter, r *http.Request) string {
+	if ck, err := r.Cookie(browserCookie); err == nil && len(ck.Value) >= 43 && len(ck.Value) <= 64 {
+		return ck.Value
+	}
+	v := randomToken()
+	ck := &http.Cookie{Name: browserCookie, Value: v, Path: PathPrefix, HttpOnly: true, MaxAge: int((RequestTTL + 5*time.Minute).Seconds())}
+	if h.Service.Secure() {
+		ck.Secure, ck.SameSite = true, http.SameSiteNoneMode
+	}
+	http.SetCookie(w, ck)
+	return v
+}
+
+// acs is the Assertion Consumer Service.
+func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxACSBody)
+	o, c, cfg, ok := h.ready(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.refuse(w, r, o, http.StatusRequestEntityTooLarge, store.SignIn{Reason: string(saml.ReasonTooLarge), Detail: "request body too large"})
+			return
+		}
+		h.refuse(w, r, o, http.StatusBadRequest, store.SignIn{Reason: string(saml.ReasonMalformed), Detail: "unreadable form"})
+		return
+	}
+	response := r.PostForm.Get("SAMLResponse")
+	if response == "" {
+		h.refuse(w, r, o, http.StatusBadRequest, store.SignIn{Reason: string(saml.ReasonMalformed), Detail: "no SAMLResponse in the form"})
+		return
+	}
+	relay := r.PostForm.Get("RelayState")
+
+	// Bind the response to the request this browser started: the request
+	// state is found by the RelayState the IdP echoes, and belongs to the
+	// browser holding the binding cookie it was created with.
+	in := store.SignIn{Method: "idp_initiated"}
+	var expect saml.Expectation
+	returnTo := ""
+	if relay != "" && len(relay) <= 1024 {
+		req, err := h.Service.Store.TakeSAMLRequest(r.Context(), o.ID, digest(relay), h.now())
+		switch {
+		case err == nil:
+			in.Method = "sp_initiated"
+			if !sameBrowser(r, req.BrowserHash) {
+				in.Reason, in.Detail = reasonOtherBrowser, "the RelayState belongs to a sign-in started in another browser"
+				h.refuse(w, r, o, http.StatusForbidden, in)
+				return
+			}
+			expect.InResponseTo, returnTo = req.RequestID, req.ReturnTo
+		case errors.Is(err, store.ErrNotFound):
+			// Not ours (an IdP-initiated RelayState, or a request already
+			// used or expired): validate as unsolicited, which succeeds only
+			// when IdP-initiated sign-in is on and the response answers no
+			// request.
+			returnTo = SafeReturnPath(relay, "")
+		default:
+			h.internal(w, r, err)
+			return
+		}
+	}
+
+	a, err := saml.Validate(r.Context(), cfg, response, expect, replayCache{h.Service.Store, o.ID})
+	if err != nil {
+		reason, _ := saml.ReasonOf(err)
+		in.Reason = string(reason)
+		var ve *saml.ValidationError
+		if errors.As(err, &ve) {
+			in.Detail = ve.Detail
+		}
+		status := http.StatusForbidden
+		if reason == saml.ReasonReplayCheckFailed || reason == saml.ReasonConfig {
+			status = http.StatusServiceUnavailable
+		}
+		h.logger().InfoContext(r.Context(), "SAML response refused", "org", o.ID, "reason", reason, "err", err)
+		h.refuse(w, r, o, status, in)
+		return
+	}
+	in.NameID = a.NameID
+
+	u, jit, err := h.link(r.Context(), o, c, a)
+	if err != nil {
+		var le *linkError
+		if !errors.As(err, &le) {
+			h.internal(w, r, err)
+			return
+		}
+		in.Reason, in.Detail, in.UserID = le.reason, le.detail, le.userID
+		h.refuse(w, r, o, http.StatusForbidden, in)
+		return
+	}
+	in.JIT = jit
+	if err := h.startSession(w, r, o, u, a, in); err != nil {
+		if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) {
+			// Deactivated or deleted between the lookup and the session.
+			in.Reason, in.Detail, in.UserID = reasonDeactivated, "the user was deactivated during sign-in", u.ID
+			h.refuse(w, r, o, http.StatusForbidden, in)
+			return
+		}
+		h.internal(w, r, err)
+		return
+	}
+	if h.Joiner != nil {
+		actor := store.Actor{Kind: "user", ID: u.ID, Name: u.UserName}
+		if n, err := h.Joiner.JoinGranted(r.Context(), actor, o.ID, u.ID); err != nil {
+			h.logger().WarnContext(r.Context(), "joining granted workspaces after sign-in failed", "org", o.ID, "user", u.ID, "err", err)
+		} else if n > 0 {
+			h.logger().InfoContext(r.Context(), "user joined granted workspaces at sign-in", "org", o.ID, "user", u.ID, "memberships", n)
+		}
+	}
+	if returnTo == "" {
+		returnTo = SafeReturnPath(h.DefaultReturn, "/")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+}
+
+// sameBrowser reports whether the request carries the binding cookie whose
+// hash was stored with the sign-in request.
+func sameBrowser(r *http.Request, want []byte) bool {
+	ck, err := r.Cookie(browserCookie)
+	if err != nil || ck.Value == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare(digest(ck.Value), want) == 1
+}
+
+// refuse records a refused sign-in in the event log and shows the browser
+// why, and whom to ask.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, o store.Org, status int, in store.SignIn) {
+	if err := h.Service.Store.RecordSignInRefused(r.Context(), store.Actor{Kind: "system", Name: "saml sign-in"}, o.ID, in); err != nil {
+		h.logger().ErrorContext(r.Context(), "recording a refused sign-in failed", "org", o.ID, "err", err)
+	}
+	h.page(w, r, status, o, refusal{Title: "Sign-in refused", Message: reasonMessage(in.Reason), Reason: in.Reason, Admins: true})
+}
+
+// replayCache is the organization's replay cache in the store, shared by
+// every instance.
+type replayCache struct {
+	s     Store
+	orgID string
+}
+
+func (c replayCache) Remember(ctx context.Context, id string, until time.Time) (bool, error) {
+	return c.s.RememberAssertion(ctx, c.orgID, id, until)
+}
+
+// SafeReturnPath returns p when it is a path on this site — starting with
+// a single "/", with no scheme, host, backslash or control character — and
+// fallback otherwise, so that nothing a sign-in carries can redirect the
+// browser to another site.
+func SafeReturnPath(p, fallback string) string {
+	if p == "" || len(p) > 2048 || p[0] != '/' || strings.HasPrefix(p, "//") {
+		return fallback
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return fallback
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil {
+		return fallback
+	}
+	return p
+}
+
+// randomToken returns 256 random bits, base64url-encoded without padding.
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return encodeToken(b[:])
+}
+
+func digest(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+func (h *Handler) orgError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		h.page(w, r, http.StatusNotFound, store.Org{}, refusal{Title: "No such organization",
+			Message: "This sign-in link names no organization roster knows. Use the link your administrator gave you."})
+		return
+	}
+	h.internal(w, r, err)
+}
+
+func (h *Handler) internal(w http.ResponseWriter, r *http.Request, err error) {
+	h.logger().ErrorContext(r.Context(), "sign-in failed", "path", r.URL.Path, "err", err)
+	h.page(w, r, http.StatusInternalServerError, store.Org{}, refusal{Title: "Sign-in failed",
+		Message: "Something went wrong on roster's side. Try again in a minute."})
+}

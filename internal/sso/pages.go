@@ -1,0 +1,111 @@
+package sso
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// refusal is what a page tells the person in front of the browser.
+type refusal struct {
+	Title   string
+	Message string
+	// Reason is the stable code, shown for administrators to look up in
+	// docs/saml.md.
+	Reason string
+	// Admins lists the organization's owners and admins to ask.
+	Admins bool
+}
+
+type pageData struct {
+	refusal
+	OrgName  string
+	Contacts []contact
+}
+
+type contact struct{ Name, Email string }
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{{.Title}} · roster</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25rem}small{color:#666}</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p>{{.Message}}</p>
+{{- if .Admins}}
+{{- if .Contacts}}
+<p>Ask an administrator of {{if .OrgName}}{{.OrgName}}{{else}}your organization{{end}} for help:</p>
+<ul>{{range .Contacts}}<li>{{.Name}}{{if .Email}} &lt;<a href="mailto:{{.Email}}">{{.Email}}</a>&gt;{{end}}</li>{{end}}</ul>
+{{- else}}
+<p>Ask the administrators of {{if .OrgName}}{{.OrgName}}{{else}}your organization{{end}} — the people who manage its Okta or Microsoft Entra ID — for help.</p>
+{{- end}}
+{{- end}}
+{{- if .Reason}}
+<p><small>For your administrator: reason <code>{{.Reason}}</code> (see roster's docs/saml.md, “Troubleshooting”).</small></p>
+{{- end}}
+</body>
+</html>
+`))
+
+// maxContacts bounds the administrators listed on a page.
+const maxContacts = 5
+
+// page renders an HTML page. It is served with a strict Content Security
+// Policy and is never cached or framed.
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, o store.Org, p refusal) {
+	d := pageData{refusal: p, OrgName: o.Name}
+	if p.Admins && o.ID != "" {
+		d.Contacts = h.contacts(r, o.ID)
+	}
+	var b bytes.Buffer
+	if err := pageTemplate.Execute(&b, d); err != nil {
+		h.logger().ErrorContext(r.Context(), "rendering a sign-in page failed", "err", err)
+		http.Error(w, p.Title, status)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
+}
+
+// contacts lists active owners and admins with their names and e-mail
+// addresses (the userName when it is one).
+func (h *Handler) contacts(r *http.Request, orgID string) []contact {
+	roles, err := h.Service.Store.ListOrgRoles(r.Context(), orgID, "", 50)
+	if err != nil {
+		h.logger().WarnContext(r.Context(), "listing organization admins failed", "org", orgID, "err", err)
+		return nil
+	}
+	var out []contact
+	for _, m := range roles {
+		if len(out) == maxContacts {
+			break
+		}
+		u, err := h.Users.GetUser(r.Context(), orgID, m.UserID)
+		if err != nil || !u.Active {
+			continue
+		}
+		c := contact{Name: u.DisplayName}
+		if strings.Contains(u.UserName, "@") {
+			c.Email = u.UserName
+		}
+		if c.Name == "" {
+			c.Name = u.UserName
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,352 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// This file implements store.SSOStore: SAML configurations, pending
+// sign-in requests, the assertion replay cache and sessions.
+
+const samlConfigColumns = `org_id, idp_metadata, idp_entity_id, metadata_url, metadata_updated_at,
+	sp_initiated, idp_initiated, allow_sha1, want_assertions_signed, name_id_format,
+	link_by, link_attribute, jit_provisioning, version, created_at, updated_at`
+
+func scanSAMLConfig(row scanner) (store.SAMLConfig, error) {
+	var c store.SAMLConfig
+	var updated sql.NullTime
+	err := row.Scan(&c.OrgID, &c.IdPMetadata, &c.IdPEntityID, &c.MetadataURL, &updated,
+		&c.SPInitiated, &c.IdPInitiated, &c.AllowSHA1, &c.WantAssertionsSigned, &c.NameIDFormat,
+		&c.LinkBy, &c.LinkAttribute, &c.JITProvisioning, &c.Version, &c.CreatedAt, &c.UpdatedAt)
+	if updated.Valid {
+		c.MetadataUpdatedAt = updated.Time.UTC()
+	}
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, err
+}
+
+// GetSAMLConfig returns an organization's SSO configuration.
+func (s *DB) GetSAMLConfig(ctx context.Context, orgID string) (store.SAMLConfig, error) {
+	c, err := scanSAMLConfig(s.r.QueryRowContext(ctx, `SELECT `+samlConfigColumns+` FROM saml_configs WHERE org_id = $1`, orgID))
+	if err != nil {
+		return store.SAMLConfig{}, fmt.Errorf("get SAML configuration of %s: %w", orgID, notFound(err))
+	}
+	return c, nil
+}
+
+// PutSAMLConfig creates or replaces an organization's SSO configuration.
+func (s *DB) PutSAMLConfig(ctx context.Context, actor store.Actor, c store.SAMLConfig, ifVersion int64) (store.SAMLConfig, error) {
+	if c.OrgID == "" || !c.LinkBy.Valid() {
+		return store.SAMLConfig{}, fmt.Errorf("put SAML configuration: organization and link mode are required: %w", store.ErrInvalid)
+	}
+	if c.IdPMetadata == nil {
+		c.IdPMetadata = []byte{}
+	}
+	err := s.write(ctx, actor, c.OrgID, func(t *tx) error {
+		old, err := scanSAMLConfig(t.QueryRowContext(ctx, `SELECT `+samlConfigColumns+` FROM saml_configs WHERE org_id = $1`, c.OrgID))
+		exists := err == nil
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			old = store.DefaultSAMLConfig(c.OrgID)
+		case err != nil:
+			return err
+		}
+		if ifVersion != 0 && old.Version != ifVersion {
+			return store.ErrVersionMismatch
+		}
+		metadataChanged := string(old.IdPMetadata) != string(c.IdPMetadata) || old.MetadataURL != c.MetadataURL
+		changes := samlSettingChanges(old, c)
+		if exists && !metadataChanged && len(changes) == 0 {
+			c = old
+			return nil
+		}
+		c.CreatedAt, c.UpdatedAt = old.CreatedAt, t.now
+		c.MetadataUpdatedAt = old.MetadataUpdatedAt
+		if metadataChanged {
+			c.MetadataUpdatedAt = t.now
+		}
+		c.Version = old.Version + 1
+		if !exists {
+			c.CreatedAt = t.now
+			_, err = t.ExecContext(ctx, `INSERT INTO saml_configs (`+samlConfigColumns+`)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+				c.OrgID, c.IdPMetadata, c.IdPEntityID, c.MetadataURL, s.t(c.MetadataUpdatedAt),
+				c.SPInitiated, c.IdPInitiated, c.AllowSHA1, c.WantAssertionsSigned, c.NameIDFormat,
+				c.LinkBy, c.LinkAttribute, c.JITProvisioning, c.Version, s.t(c.CreatedAt), s.t(c.UpdatedAt))
+			if s.d.IsForeignKey(err) {
+				return fmt.Errorf("organization %s: %w", c.OrgID, store.ErrNotFound)
+			}
+		} else {
+			_, err = t.ExecContext(ctx, `UPDATE saml_configs SET idp_metadata = $2, idp_entity_id = $3,
+				metadata_url = $4, metadata_updated_at = $5, sp_initiated = $6, idp_initiated = $7,
+				allow_sha1 = $8, want_assertions_signed = $9, name_id_format = $10, link_by = $11,
+				link_attribute = $12, jit_provisioning = $13, version = $14, updated_at = $15
+				WHERE org_id = $1`,
+				c.OrgID, c.IdPMetadata, c.IdPEntityID, c.MetadataURL, s.t(c.MetadataUpdatedAt),
+				c.SPInitiated, c.IdPInitiated, c.AllowSHA1, c.WantAssertionsSigned, c.NameIDFormat,
+				c.LinkBy, c.LinkAttribute, c.JITProvisioning, c.Version, s.t(c.UpdatedAt))
+		}
+		if err != nil {
+			return err
+		}
+		if metadataChanged {
+			sum := sha256.Sum256(c.IdPMetadata)
+			t.emit("sso.idp_metadata_set", "saml_config", c.OrgID, map[string]any{
+				"idp_entity_id":   c.IdPEntityID,
+				"metadata_url":    c.MetadataURL,
+				"metadata_sha256": hex.EncodeToString(sum[:]),
+			})
+		}
+		if len(changes) > 0 {
+			t.emit("sso.settings_changed", "saml_config", c.OrgID, changes)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.SAMLConfig{}, fmt.Errorf("put SAML configuration of %s: %w", c.OrgID, err)
+	}
+	return c, nil
+}
+
+// samlSettingChanges lists the settings that differ, as {"old", "new"}
+// pairs keyed by setting name.
+func samlSettingChanges(old, c store.SAMLConfig) map[string]any {
+	out := map[string]any{}
+	add := func(name string, a, b any) {
+		if a != b {
+			out[name] = map[string]any{"old": a, "new": b}
+		}
+	}
+	add("sp_initiated", old.SPInitiated, c.SPInitiated)
+	add("idp_initiated", old.IdPInitiated, c.IdPInitiated)
+	add("allow_sha1", old.AllowSHA1, c.AllowSHA1)
+	add("want_assertions_signed", old.WantAssertionsSigned, c.WantAssertionsSigned)
+	add("name_id_format", old.NameIDFormat, c.NameIDFormat)
+	add("link_by", string(old.LinkBy), string(c.LinkBy))
+	add("link_attribute", old.LinkAttribute, c.LinkAttribute)
+	add("jit_provisioning", old.JITProvisioning, c.JITProvisioning)
+	return out
+}
+
+// ListSAMLMetadataURLs lists configurations refreshed from a URL.
+func (s *DB) ListSAMLMetadataURLs(ctx context.Context, after string, limit int) ([]store.SAMLConfig, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+samlConfigColumns+` FROM saml_configs
+		WHERE metadata_url <> '' AND org_id > $1 ORDER BY org_id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list SAML metadata URLs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.SAMLConfig
+	for rows.Next() {
+		c, err := scanSAMLConfig(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list SAML metadata URLs: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list SAML metadata URLs: %w", err)
+	}
+	return out, nil
+}
+
+// CreateSAMLRequest stores a pending SP-initiated sign-in.
+func (s *DB) CreateSAMLRequest(ctx context.Context, r store.SAMLRequest) error {
+	if len(r.RelayHash) == 0 || len(r.BrowserHash) == 0 || r.RequestID == "" {
+		return fmt.Errorf("create SAML request: relay hash, browser hash and request id are required: %w", store.ErrInvalid)
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO saml_requests
+		(relay_hash, org_id, request_id, browser_hash, return_to, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		r.RelayHash, r.OrgID, r.RequestID, r.BrowserHash, r.ReturnTo, s.t(r.CreatedAt), s.t(r.ExpiresAt))
+	switch {
+	case s.d.IsForeignKey(err):
+		return fmt.Errorf("create SAML request: organization %s: %w", r.OrgID, store.ErrNotFound)
+	case s.d.IsUnique(err):
+		return fmt.Errorf("create SAML request: %w", &store.ConflictError{Field: "relay state", Value: "(hashed)"})
+	case err != nil:
+		return fmt.Errorf("create SAML request: %w", err)
+	}
+	return nil
+}
+
+// TakeSAMLRequest deletes and returns a pending request.
+func (s *DB) TakeSAMLRequest(ctx context.Context, orgID string, relayHash []byte, now time.Time) (store.SAMLRequest, error) {
+	r := store.SAMLRequest{OrgID: orgID, RelayHash: relayHash}
+	err := s.w.QueryRowContext(ctx, `DELETE FROM saml_requests WHERE relay_hash = $1 AND org_id = $2
+		RETURNING request_id, browser_hash, return_to, created_at, expires_at`, relayHash, orgID).
+		Scan(&r.RequestID, &r.BrowserHash, &r.ReturnTo, &r.CreatedAt, &r.ExpiresAt)
+	if err != nil {
+		return store.SAMLRequest{}, fmt.Errorf("take SAML request of %s: %w", orgID, notFound(err))
+	}
+	r.CreatedAt, r.ExpiresAt = r.CreatedAt.UTC(), r.ExpiresAt.UTC()
+	if !now.Before(r.ExpiresAt) {
+		return store.SAMLRequest{}, fmt.Errorf("take SAML request of %s: expired: %w", orgID, store.ErrNotFound)
+	}
+	return r, nil
+}
+
+// RememberAssertion is the replay check. A row left over from an
+// assertion that has expired (not purged yet) is taken over, so only a
+// live record refuses.
+func (s *DB) RememberAssertion(ctx context.Context, orgID, assertionID string, until time.Time) (bool, error) {
+	if assertionID == "" {
+		return false, fmt.Errorf("remember assertion: empty id: %w", store.ErrInvalid)
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO saml_assertions (org_id, assertion_id, expires_at)
+		VALUES ($1, $2, $3)
+		ON CONFLICT (org_id, assertion_id) DO UPDATE SET expires_at = excluded.expires_at
+		WHERE saml_assertions.expires_at <= $4`,
+		orgID, assertionID, s.t(until), s.t(s.clock()))
+	if s.d.IsForeignKey(err) {
+		return false, fmt.Errorf("remember assertion: organization %s: %w", orgID, store.ErrNotFound)
+	}
+	if err != nil {
+		return false, fmt.Errorf("remember assertion of %s: %w", orgID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("remember assertion of %s: %w", orgID, err)
+	}
+	return n == 1, nil
+}
+
+// CreateSession stores a session and records the sign-in.
+func (s *DB) CreateSession(ctx context.Context, actor store.Actor, ss store.Session, in store.SignIn) (store.Session, error) {
+	if len(ss.IDHash) == 0 || ss.UserID == "" || ss.ExpiresAt.IsZero() || ss.IdleExpiresAt.IsZero() {
+		return store.Session{}, fmt.Errorf("create session: id hash, user and expiry are required: %w", store.ErrInvalid)
+	}
+	err := s.write(ctx, actor, ss.OrgID, func(t *tx) error {
+		ss.CreatedAt, ss.LastSeenAt = t.now, t.now
+		err := t.QueryRowContext(ctx, `SELECT user_name, active FROM users WHERE org_id = $1 AND id = $2`, ss.OrgID, ss.UserID).
+			Scan(&ss.UserName, &ss.UserActive)
+		if err != nil {
+			return fmt.Errorf("user %s: %w", ss.UserID, notFound(err))
+		}
+		if !ss.UserActive {
+			return fmt.Errorf("user %s is deactivated: %w", ss.UserID, store.ErrInvalid)
+		}
+		_, err = t.ExecContext(ctx, `INSERT INTO sso_sessions
+			(id_hash, org_id, user_id, created_at, last_seen_at, idle_expires_at, expires_at)
+			VALUES ($1, $2, $3, $4, $4, $5, $6)`,
+			ss.IDHash, ss.OrgID, ss.UserID, s.t(t.now), s.t(ss.IdleExpiresAt), s.t(ss.ExpiresAt))
+		if s.d.IsUnique(err) {
+			return &store.ConflictError{Field: "session id", Value: "(hashed)"}
+		}
+		if err != nil {
+			return err
+		}
+		in.UserID = ss.UserID
+		t.emit("sso.signed_in", "user", ss.UserID, signInData(in, ss))
+		return nil
+	})
+	if err != nil {
+		return store.Session{}, fmt.Errorf("create session for %s: %w", ss.UserID, err)
+	}
+	return ss, nil
+}
+
+func signInData(in store.SignIn, ss store.Session) map[string]any {
+	d := map[string]any{"method": in.Method, "name_id": in.NameID}
+	if !ss.ExpiresAt.IsZero() {
+		d["session_expires_at"] = ss.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	if in.JIT {
+		d["jit"] = true
+	}
+	return d
+}
+
+// RecordSignInRefused records a refused sign-in.
+func (s *DB) RecordSignInRefused(ctx context.Context, actor store.Actor, orgID string, in store.SignIn) error {
+	if in.Reason == "" {
+		return fmt.Errorf("record refused sign-in: a reason is required: %w", store.ErrInvalid)
+	}
+	err := s.write(ctx, actor, orgID, func(t *tx) error {
+		subjectType, subjectID := "saml_config", orgID
+		if in.UserID != "" {
+			subjectType, subjectID = "user", in.UserID
+		}
+		t.emit("sso.sign_in_refused", subjectType, subjectID, in)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record refused sign-in for %s: %w", orgID, err)
+	}
+	return nil
+}
+
+// GetSession returns a session with its user's name and active flag.
+func (s *DB) GetSession(ctx context.Context, idHash []byte) (store.Session, error) {
+	ss := store.Session{IDHash: idHash}
+	err := s.r.QueryRowContext(ctx, `SELECT ss.org_id, ss.user_id, u.user_name, u.active, ss.created_at,
+		ss.last_seen_at, ss.idle_expires_at, ss.expires_at
+		FROM sso_sessions ss JOIN users u ON u.org_id = ss.org_id AND u.id = ss.user_id
+		WHERE ss.id_hash = $1`, idHash).
+		Scan(&ss.OrgID, &ss.UserID, &ss.UserName, &ss.UserActive, &ss.CreatedAt, &ss.LastSeenAt, &ss.IdleExpiresAt, &ss.ExpiresAt)
+	if err != nil {
+		return store.Session{}, fmt.Errorf("get session: %w", notFound(err))
+	}
+	ss.CreatedAt, ss.LastSeenAt = ss.CreatedAt.UTC(), ss.LastSeenAt.UTC()
+	ss.IdleExpiresAt, ss.ExpiresAt = ss.IdleExpiresAt.UTC(), ss.ExpiresAt.UTC()
+	return ss, nil
+}
+
+// TouchSession records a use of a session.
+func (s *DB) TouchSession(ctx context.Context, idHash []byte, at, idleUntil time.Time) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE sso_sessions SET last_seen_at = $2,
+		idle_expires_at = CASE WHEN $3 < expires_at THEN $3 ELSE expires_at END
+		WHERE id_hash = $1`, idHash, s.t(at), s.t(idleUntil))
+	if err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends a session.
+func (s *DB) DeleteSession(ctx context.Context, actor store.Actor, orgID string, idHash []byte, reason string) error {
+	err := s.write(ctx, actor, orgID, func(t *tx) error {
+		var userID string
+		err := t.QueryRowContext(ctx, `DELETE FROM sso_sessions WHERE id_hash = $1 AND org_id = $2 RETURNING user_id`,
+			idHash, orgID).Scan(&userID)
+		if err != nil {
+			return notFound(err)
+		}
+		if reason == "logout" {
+			t.emit("sso.signed_out", "user", userID, nil)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete session of %s: %w", orgID, err)
+	}
+	return nil
+}
+
+// PurgeSSO deletes expired request states, assertion ids and sessions.
+func (s *DB) PurgeSSO(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	for _, q := range []string{
+		`DELETE FROM saml_requests WHERE expires_at <= $1`,
+		`DELETE FROM saml_assertions WHERE expires_at <= $1`,
+		`DELETE FROM sso_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
+	} {
+		res, err := s.w.ExecContext(ctx, q, s.t(now))
+		if err != nil {
+			return total, fmt.Errorf("purge expired sign-in records: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("purge expired sign-in records: %w", err)
+		}
+		total += n
+	}
+	return total, nil
+}

@@ -1,0 +1,270 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/internal/store"
+)
+
+func hash(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// testSSO specifies SSOStore: configurations with their events, single-use
+// request states, the replay cache, sessions ending with their user, and
+// tenant isolation of all of them.
+func testSSO(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	org, other := mustOrg(t, s), mustOrg(t, s)
+	alice := mustUser(t, s, org.ID, "alice@example.com")
+	// The store's clock moves a millisecond per call; times far from it
+	// keep the checks below independent of it.
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	later := now.Add(time.Hour)
+
+	t.Run("Config", func(t *testing.T) {
+		if _, err := s.GetSAMLConfig(ctx, org.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("GetSAMLConfig before any = %v, want ErrNotFound", err)
+		}
+		c := store.DefaultSAMLConfig(org.ID)
+		c.IdPMetadata, c.IdPEntityID = []byte("<md/>"), "https://idp.example/e"
+		got, err := s.PutSAMLConfig(ctx, cli, c, 0)
+		if err != nil {
+			t.Fatalf("PutSAMLConfig: %v", err)
+		}
+		if got.Version != 1 || got.MetadataUpdatedAt.IsZero() || !got.SPInitiated || got.IdPInitiated {
+			t.Errorf("first put = %+v", got)
+		}
+		read, err := s.GetSAMLConfig(ctx, org.ID)
+		if err != nil || !bytes.Equal(read.IdPMetadata, c.IdPMetadata) || read.IdPEntityID != c.IdPEntityID || read.LinkBy != store.LinkByUserName {
+			t.Errorf("GetSAMLConfig = %+v, %v", read, err)
+		}
+		// Same content: no new version, no event.
+		before := len(events(t, s, org.ID))
+		if again, err := s.PutSAMLConfig(ctx, cli, read, 0); err != nil || again.Version != 1 {
+			t.Errorf("unchanged put = %+v, %v", again, err)
+		}
+		if n := len(events(t, s, org.ID)); n != before {
+			t.Errorf("unchanged put appended %d events", n-before)
+		}
+		// A settings change is an event naming old and new values.
+		read.IdPInitiated, read.JITProvisioning = true, true
+		if _, err := s.PutSAMLConfig(ctx, cli, read, 1); err != nil {
+			t.Fatalf("settings put: %v", err)
+		}
+		if _, err := s.PutSAMLConfig(ctx, cli, read, 1); !errors.Is(err, store.ErrVersionMismatch) {
+			t.Errorf("stale put = %v, want ErrVersionMismatch", err)
+		}
+		ev := events(t, s, org.ID)
+		last := ev[len(ev)-1]
+		var data map[string]map[string]any
+		if err := json.Unmarshal(last.Data, &data); err != nil || last.Type != "sso.settings_changed" ||
+			data["idp_initiated"]["new"] != true || data["jit_provisioning"]["old"] != false || len(data) != 2 {
+			t.Errorf("last event = %s %s", last.Type, last.Data)
+		}
+		if types := eventTypes(ev); !contains(types, "sso.idp_metadata_set") {
+			t.Errorf("events %v lack sso.idp_metadata_set", types)
+		}
+		read.MetadataURL = "https://idp.example/metadata"
+		if _, err := s.PutSAMLConfig(ctx, cli, read, 0); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.ListSAMLMetadataURLs(ctx, "", 10)
+		if err != nil || len(list) != 1 || list[0].OrgID != org.ID {
+			t.Errorf("ListSAMLMetadataURLs = %+v, %v", list, err)
+		}
+		if _, err := s.GetSAMLConfig(ctx, other.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("other organization sees a configuration: %v", err)
+		}
+		bad := store.DefaultSAMLConfig("no-such-org")
+		if _, err := s.PutSAMLConfig(ctx, cli, bad, 0); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("put for a missing organization = %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("RequestsAreSingleUse", func(t *testing.T) {
+		r := store.SAMLRequest{OrgID: org.ID, RelayHash: hash("relay-1"), RequestID: "_req1", BrowserHash: hash("browser"),
+			ReturnTo: "/w/1", CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
+		if err := s.CreateSAMLRequest(ctx, r); err != nil {
+			t.Fatalf("CreateSAMLRequest: %v", err)
+		}
+		if _, err := s.TakeSAMLRequest(ctx, other.ID, r.RelayHash, now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another organization took the request: %v", err)
+		}
+		got, err := s.TakeSAMLRequest(ctx, org.ID, r.RelayHash, now)
+		if err != nil || got.RequestID != "_req1" || !bytes.Equal(got.BrowserHash, r.BrowserHash) || got.ReturnTo != "/w/1" {
+			t.Fatalf("TakeSAMLRequest = %+v, %v", got, err)
+		}
+		if _, err := s.TakeSAMLRequest(ctx, org.ID, r.RelayHash, now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("second take = %v, want ErrNotFound", err)
+		}
+		r.RelayHash = hash("relay-2")
+		if err := s.CreateSAMLRequest(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TakeSAMLRequest(ctx, org.ID, r.RelayHash, r.ExpiresAt); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("expired take = %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("ReplayCache", func(t *testing.T) {
+		fresh, err := s.RememberAssertion(ctx, org.ID, "_a1", later)
+		if err != nil || !fresh {
+			t.Fatalf("first remember = %v, %v", fresh, err)
+		}
+		if fresh, err := s.RememberAssertion(ctx, org.ID, "_a1", later); err != nil || fresh {
+			t.Errorf("second remember = %v, %v, want not fresh", fresh, err)
+		}
+		if fresh, err := s.RememberAssertion(ctx, other.ID, "_a1", later); err != nil || !fresh {
+			t.Errorf("same id in another organization = %v, %v, want fresh", fresh, err)
+		}
+		// Concurrent presentations: exactly one wins.
+		var wins int
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f, err := s.RememberAssertion(ctx, org.ID, "_race", later)
+				if err != nil {
+					t.Errorf("concurrent remember: %v", err)
+				}
+				if f {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if wins != 1 {
+			t.Errorf("%d concurrent presentations were fresh, want 1", wins)
+		}
+		// A record whose assertion expired no longer refuses (and is purged).
+		if _, err := s.RememberAssertion(ctx, org.ID, "_old", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		if fresh, err := s.RememberAssertion(ctx, org.ID, "_old", later); err != nil || !fresh {
+			t.Errorf("remember over an expired record = %v, %v, want fresh", fresh, err)
+		}
+	})
+
+	newSession := func(t *testing.T, name string, u store.User, expires time.Time) store.Session {
+		t.Helper()
+		ss, err := s.CreateSession(ctx, store.Actor{Kind: "user", ID: u.ID}, store.Session{IDHash: hash(name), OrgID: u.OrgID, UserID: u.ID,
+			IdleExpiresAt: expires, ExpiresAt: expires}, store.SignIn{Method: "sp_initiated", NameID: u.UserName})
+		if err != nil {
+			t.Fatalf("CreateSession: %v", err)
+		}
+		return ss
+	}
+
+	t.Run("Sessions", func(t *testing.T) {
+		newSession(t, "s1", alice, later)
+		ev := events(t, s, org.ID)
+		if last := ev[len(ev)-1]; last.Type != "sso.signed_in" || last.SubjectID != alice.ID {
+			t.Errorf("last event = %+v", last)
+		}
+		got, err := s.GetSession(ctx, hash("s1"))
+		if err != nil || got.UserID != alice.ID || got.UserName != "alice@example.com" || !got.UserActive || !got.ExpiresAt.Equal(later) {
+			t.Fatalf("GetSession = %+v, %v", got, err)
+		}
+		if err := s.TouchSession(ctx, hash("s1"), now, later.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.GetSession(ctx, hash("s1")); !got.IdleExpiresAt.Equal(later) || !got.LastSeenAt.Equal(now) {
+			t.Errorf("touch moved idle expiry past the absolute one: %+v", got)
+		}
+		if err := s.DeleteSession(ctx, cli, other.ID, hash("s1"), "logout"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another organization ended the session: %v", err)
+		}
+		if err := s.DeleteSession(ctx, store.Actor{Kind: "user", ID: alice.ID}, org.ID, hash("s1"), "logout"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetSession(ctx, hash("s1")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("session after logout: %v", err)
+		}
+		if ev := events(t, s, org.ID); ev[len(ev)-1].Type != "sso.signed_out" {
+			t.Errorf("last event = %s, want sso.signed_out", ev[len(ev)-1].Type)
+		}
+		if _, err := s.CreateSession(ctx, cli, store.Session{IDHash: hash("ghost"), OrgID: org.ID, UserID: "nobody",
+			IdleExpiresAt: later, ExpiresAt: later}, store.SignIn{}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("session for a missing user = %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("SessionsEndWithTheUser", func(t *testing.T) {
+		bob := mustUser(t, s, org.ID, "bob@example.com")
+		carol := mustUser(t, s, org.ID, "carol@example.com")
+		newSession(t, "bob", bob, later)
+		newSession(t, "carol", carol, later)
+		bob.Active = false
+		if _, err := s.ReplaceUser(ctx, cli, bob, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetSession(ctx, hash("bob")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("session of a deactivated user: %v, want ErrNotFound", err)
+		}
+		bob.Active = true
+		if _, err := s.ReplaceUser(ctx, cli, bob, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetSession(ctx, hash("bob")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("reactivation revived a session: %v", err)
+		}
+		if _, err := s.CreateSession(ctx, cli, store.Session{IDHash: hash("x"), OrgID: org.ID, UserID: bob.ID,
+			IdleExpiresAt: later, ExpiresAt: later}, store.SignIn{}); err != nil {
+			t.Errorf("session after reactivation: %v", err)
+		}
+		if err := s.DeleteUser(ctx, cli, org.ID, carol.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetSession(ctx, hash("carol")); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("session of a deleted user: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("RefusalsAndPurge", func(t *testing.T) {
+		if err := s.RecordSignInRefused(ctx, cli, org.ID, store.SignIn{Reason: "unknown_user", NameID: "eve@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		ev := events(t, s, org.ID)
+		if last := ev[len(ev)-1]; last.Type != "sso.sign_in_refused" || !bytes.Contains(last.Data, []byte(`"reason":"unknown_user"`)) {
+			t.Errorf("last event = %s %s", last.Type, last.Data)
+		}
+		past := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+		newSession(t, "old", alice, past)
+		if err := s.CreateSAMLRequest(ctx, store.SAMLRequest{OrgID: org.ID, RelayHash: hash("old"), RequestID: "_r", BrowserHash: hash("b"),
+			CreatedAt: past, ExpiresAt: past}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RememberAssertion(ctx, org.ID, "_purged", past); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.PurgeSSO(ctx, now)
+		if err != nil || n != 3 {
+			t.Errorf("PurgeSSO = %d, %v, want 3 rows", n, err)
+		}
+		if fresh, _ := s.RememberAssertion(ctx, org.ID, "_a1", later); fresh {
+			t.Error("purge removed a live assertion record")
+		}
+	})
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
