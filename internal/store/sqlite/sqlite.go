@@ -122,7 +122,12 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.DB, error) {
 	}
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
-	stop := checkpointer(r)
+	// Planner statistics: without them SQLite may scan a whole
+	// organization in id order instead of using the index a filter names.
+	// optimize=0x10002 analyzes what needs it now; the maintenance loop
+	// keeps them current as the directory grows.
+	w.ExecContext(ctx, "PRAGMA optimize=0x10002")
+	stop := checkpointer(r, w)
 	return sqlstore.New(Dialect, sqlstore.Options{Writer: w, Reader: r, Now: o.Now, OnClose: stop}), nil
 }
 
@@ -130,17 +135,23 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.DB, error) {
 // WAL into the database file.
 const checkpointInterval = 500 * time.Millisecond
 
-// checkpointer copies committed WAL frames into the database file in the
-// background. PASSIVE checkpoints never block readers or the writer; the
-// WAL is reused from its start once a checkpoint has caught up, so it stays
-// small. The returned function stops it.
-func checkpointer(db *sql.DB) func() {
+// optimizeInterval is how often planner statistics are refreshed.
+const optimizeInterval = 5 * time.Minute
+
+// checkpointer is the background maintenance loop. It copies committed WAL
+// frames into the database file: PASSIVE checkpoints never block readers or
+// the writer, and the WAL is reused from its start once a checkpoint has
+// caught up, so it stays small. It also refreshes planner statistics, on
+// the writer (PRAGMA optimize may write them). The returned function stops
+// it.
+func checkpointer(db, w *sql.DB) func() {
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
 		t := time.NewTicker(checkpointInterval)
 		defer t.Stop()
+		last := time.Now()
 		for {
 			select {
 			case <-done:
@@ -148,6 +159,10 @@ func checkpointer(db *sql.DB) func() {
 			case <-t.C:
 				// A failure (e.g. the database is busy) is retried next tick.
 				db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+				if time.Since(last) > optimizeInterval {
+					w.Exec("PRAGMA optimize")
+					last = time.Now()
+				}
 			}
 		}
 	}()

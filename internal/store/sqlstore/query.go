@@ -18,9 +18,9 @@ type column struct {
 
 // relation is a multi-valued field stored as rows of another table.
 type relation struct {
-	from  string            // FROM clause for the element rows, alias m
-	where string            // correlation with the outer row
-	subs  map[string]column // sub-attribute columns of an element
+	from string            // FROM clause for the element rows, alias m
+	key  string            // the column of m holding the outer row's id
+	subs map[string]column // sub-attribute columns of an element
 }
 
 // resource describes how one resource type is stored.
@@ -44,8 +44,8 @@ var usersResource = resource{
 	},
 	relations: map[string]relation{
 		"groups": {
-			from:  "group_members m JOIN groups mg ON mg.org_id = m.org_id AND mg.id = m.group_id",
-			where: "m.org_id = u.org_id AND m.user_id = u.id",
+			from: "group_members m JOIN groups mg ON mg.org_id = m.org_id AND mg.id = m.group_id",
+			key:  "m.user_id",
 			subs: map[string]column{
 				"value":   {col: "m.group_id", kind: 's'},
 				"display": {col: "mg.display_name", fold: "mg.display_name_key", kind: 's'},
@@ -67,8 +67,8 @@ var groupsResource = resource{
 	},
 	relations: map[string]relation{
 		"members": {
-			from:  "group_members m JOIN users mu ON mu.org_id = m.org_id AND mu.id = m.user_id",
-			where: "m.org_id = g.org_id AND m.group_id = g.id",
+			from: "group_members m JOIN users mu ON mu.org_id = m.org_id AND mu.id = m.user_id",
+			key:  "m.group_id",
 			subs: map[string]column{
 				"value":   {col: "m.user_id", kind: 's'},
 				"display": {col: "COALESCE(mu.display_name, mu.user_name)", kind: 's'},
@@ -83,7 +83,8 @@ type compiler struct {
 	s    *DB
 	res  *resource
 	args []any
-	n    int // alias counter
+	n    int    // alias counter
+	org  string // placeholder of the organization id
 }
 
 func (c *compiler) arg(v any) string {
@@ -120,15 +121,15 @@ func (c *compiler) cond(x store.Cond, e *elem) (string, error) {
 			// Ne is the negation of Eq: true when no value equals, which
 			// includes an absent value.
 			x.Op = store.OpEq
-			in, err := c.field(x.Field, e, func(col column) (string, error) { return c.compare(col, x) })
+			in, err := c.field(x.Field, e, true, func(col column) (string, error) { return c.compare(col, x) })
 			if err != nil {
 				return "", err
 			}
 			return "NOT (" + in + ")", nil
 		}
-		return c.field(x.Field, e, func(col column) (string, error) { return c.compare(col, x) })
+		return c.field(x.Field, e, true, func(col column) (string, error) { return c.compare(col, x) })
 	case store.Present:
-		return c.field(x.Field, e, func(col column) (string, error) {
+		return c.field(x.Field, e, false, func(col column) (string, error) {
 			switch col.kind {
 			case 's':
 				return fmt.Sprintf("(%s IS NOT NULL AND %s <> '')", col.col, col.col), nil
@@ -162,7 +163,7 @@ func (c *compiler) binary(l, r store.Cond, op string, e *elem) (string, error) {
 
 // field resolves f and returns pred applied to it, wrapped in the EXISTS
 // that reaches a multi-valued store when needed.
-func (c *compiler) field(f store.Field, e *elem, pred func(column) (string, error)) (string, error) {
+func (c *compiler) field(f store.Field, e *elem, leaf bool, pred func(column) (string, error)) (string, error) {
 	key := f.Attr
 	if f.Sub != "" {
 		key += "." + f.Sub
@@ -207,7 +208,7 @@ func (c *compiler) field(f store.Field, e *elem, pred func(column) (string, erro
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE %s AND %s)", rel.from, rel.where, p), nil
+		return c.in(rel.key, rel.from, "m.org_id", p), nil
 	}
 	if !c.res.values {
 		return "", fmt.Errorf("attribute %q cannot be filtered: %w", key, store.ErrInvalid)
@@ -217,12 +218,24 @@ func (c *compiler) field(f store.Field, e *elem, pred func(column) (string, erro
 	if err != nil {
 		return "", err
 	}
+	// A comparison tests a leaf, whose sub is "" for a simple attribute:
+	// naming it lets the index reach the value. Only "present" on a whole
+	// complex attribute leaves it open.
 	subCond := ""
-	if f.Sub != "" {
+	if f.Sub != "" || leaf {
 		subCond = fmt.Sprintf(" AND %s.sub = %s", v, c.arg(f.Sub))
 	}
-	return fmt.Sprintf("EXISTS (SELECT 1 FROM user_values %[1]s WHERE %[1]s.org_id = u.org_id AND %[1]s.user_id = u.id AND %[1]s.attr = %[2]s%[3]s AND %[4]s)",
-		v, c.arg(f.Attr), subCond, p), nil
+	return c.in(v+".user_id", "user_values "+v, v+".org_id",
+		fmt.Sprintf("%s.attr = %s%s AND %s", v, c.arg(f.Attr), subCond, p)), nil
+}
+
+// in returns "<outer>.id IN (SELECT key FROM from WHERE orgCol = org AND
+// cond)". It is the same as a correlated EXISTS, but it lets both engines
+// drive the lookup from the index on the values instead of probing every
+// row of the organization: a filter on emails stays fast at a million
+// users.
+func (c *compiler) in(key, from, orgCol, cond string) string {
+	return fmt.Sprintf("%s.id IN (SELECT %s FROM %s WHERE %s = %s AND %s)", c.res.alias, key, from, orgCol, c.org, cond)
 }
 
 func (c *compiler) elem(x store.Elem) (string, error) {
@@ -231,7 +244,7 @@ func (c *compiler) elem(x store.Elem) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("EXISTS (SELECT 1 FROM %s WHERE %s AND %s)", rel.from, rel.where, in), nil
+		return c.in(rel.key, rel.from, "m.org_id", in), nil
 	}
 	if !c.res.values {
 		return "", fmt.Errorf("attribute %q cannot be filtered: %w", x.Attr, store.ErrInvalid)
@@ -241,8 +254,48 @@ func (c *compiler) elem(x store.Elem) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("EXISTS (SELECT 1 FROM user_values %[1]s WHERE %[1]s.org_id = u.org_id AND %[1]s.user_id = u.id AND %[1]s.attr = %[2]s AND %[3]s)",
-		a, c.arg(x.Attr), in), nil
+	cond := fmt.Sprintf("%s.attr = %s", a, c.arg(x.Attr))
+	// An equality on a sub-attribute among the conditions that must all
+	// hold lets the element row itself be that value, found by the index
+	// (emails[type eq "work" and value eq "x"] starts from the value).
+	if d, ok := driver(x.C); ok {
+		target, v := a+".str", d.Value.(string)
+		if !d.CaseExact {
+			target, v = a+".fold", store.Fold(v)
+		}
+		cond += fmt.Sprintf(" AND %s.sub = %s AND %s = %s", a, c.arg(d.Field.Sub), target, c.arg(v))
+	}
+	return c.in(a+".user_id", "user_values "+a, a+".org_id", cond+" AND "+in), nil
+}
+
+// driver finds an equality on a sub-attribute with a string that must hold
+// for the condition to hold: a conjunct of its top-level And chain. It
+// prefers "value", the sub-attribute that tells elements apart, over the
+// likes of type eq "work", which most elements share.
+func driver(x store.Cond) (store.Cmp, bool) {
+	var found []store.Cmp
+	var walk func(store.Cond)
+	walk = func(x store.Cond) {
+		switch x := x.(type) {
+		case store.And:
+			walk(x.L)
+			walk(x.R)
+		case store.Cmp:
+			if v, ok := x.Value.(string); ok && x.Op == store.OpEq && x.Field.Sub != "" && v != "" {
+				found = append(found, x)
+			}
+		}
+	}
+	walk(x)
+	for _, c := range found {
+		if c.Field.Sub == "value" {
+			return c, true
+		}
+	}
+	if len(found) > 0 {
+		return found[0], true
+	}
+	return store.Cmp{}, false
 }
 
 // maxRune bounds a prefix range: every string starting with p sorts in
@@ -360,7 +413,8 @@ func (c *compiler) orderBy(f store.Field) (string, error) {
 // where builds the WHERE clause of a query (without paging), starting
 // with the organization.
 func (c *compiler) where(orgID string, q store.Query) (string, error) {
-	w := c.res.alias + ".org_id = " + c.arg(orgID)
+	c.org = c.arg(orgID)
+	w := c.res.alias + ".org_id = " + c.org
 	if q.Filter != nil {
 		p, err := c.cond(q.Filter, nil)
 		if err != nil {
