@@ -5,7 +5,8 @@
 // Writers rely on row locks and constraints, not on SERIALIZABLE: each write
 // transaction takes its organization's event counter last, which orders
 // events without gaps in commit order; deadlocks and serialization failures
-// are retried.
+// are retried. Within one instance, concurrent writes share transactions
+// (group commit, see sqlstore.Dialect.GroupCommit).
 package postgres
 
 import (
@@ -35,6 +36,11 @@ var Dialect = sqlstore.Dialect{
 	EndsWith: func(col, p string) string {
 		return fmt.Sprintf("right(%s, length(%s::text)) = %s::text", col, p, p)
 	},
+	// Each write holds its organization's event counter until commit, WAL
+	// flush included, so one organization's writes commit one flush at a
+	// time: running concurrent writes as savepoints of one transaction
+	// makes one flush serve them all.
+	GroupCommit: true,
 	// An arbitrary constant shared by every roster instance.
 	LockMigrations:   "SELECT pg_advisory_lock(7265737465)",
 	UnlockMigrations: "SELECT pg_advisory_unlock(7265737465)",
