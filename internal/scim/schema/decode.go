@@ -170,6 +170,13 @@ func (rt *ResourceType) DecodeMap(m map[string]any) (Resource, error) {
 			continue
 		}
 		a := rt.coreAttribute(k)
+		if a == nil && v == nil {
+			// null is "unassigned" (RFC 7643 §2.5): nothing is lost by
+			// skipping it. Microsoft Entra ID's older provisioning sends
+			// unmapped enterprise attributes this way, at the top level
+			// ("department": null, "manager": null).
+			continue
+		}
 		if a == nil {
 			detail := fmt.Sprintf("unknown attribute %q: resource type %q has no such attribute", k, rt.Name)
 			for _, ext := range rt.exts {

@@ -430,3 +430,18 @@ func TestCoerceElement(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeUnknownNull covers the Microsoft tutorial's older "Provision a
+// user" body, which sends unmapped enterprise attributes as top-level
+// nulls: null means unassigned (RFC 7643 §2.5), so nothing is lost, while an
+// unknown attribute with a value is still refused.
+func TestDecodeUnknownNull(t *testing.T) {
+	rt := User()
+	res, err := rt.Decode([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann","department":null,"manager":null}`))
+	if err != nil || res["userName"] != "ann" || len(res) != 2 {
+		t.Errorf("Decode with unknown nulls = %v, %v", res, err)
+	}
+	if _, err := rt.Decode([]byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ann","department":"Sales"}`)); err == nil {
+		t.Error("an unknown attribute with a value was accepted")
+	}
+}
