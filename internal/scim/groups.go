@@ -199,35 +199,3 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, c *caller)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
-
-func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, c *caller) error {
-	p, err := h.queryParams(r)
-	if err != nil {
-		return err
-	}
-	return h.respondList(w, r, c, p, []*schema.ResourceType{h.group})
-}
-
-func (h *Handler) searchGroups(w http.ResponseWriter, r *http.Request, c *caller) error {
-	body, err := h.readBody(w, r, 1<<20)
-	if err != nil {
-		return err
-	}
-	p, err := h.bodyParams(body)
-	if err != nil {
-		return err
-	}
-	return h.respondList(w, r, c, p, []*schema.ResourceType{h.group})
-}
-
-func (h *Handler) searchRoot(w http.ResponseWriter, r *http.Request, c *caller) error {
-	body, err := h.readBody(w, r, 1<<20)
-	if err != nil {
-		return err
-	}
-	p, err := h.bodyParams(body)
-	if err != nil {
-		return err
-	}
-	return h.respondList(w, r, c, p, []*schema.ResourceType{h.user, h.group})
-}

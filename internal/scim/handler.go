@@ -106,23 +106,23 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	h.spc = spc
 
 	routes := map[string]func(http.ResponseWriter, *http.Request, *caller) error{
-		"GET /Users":          h.listUsers,
+		"GET /Users":          h.list(h.user),
 		"POST /Users":         h.createUser,
-		"POST /Users/.search": h.searchUsers,
+		"POST /Users/.search": h.search(h.user),
 		"GET /Users/{id}":     h.getUser,
 		"PUT /Users/{id}":     h.replaceUser,
 		"PATCH /Users/{id}":   h.patchUser,
 		"DELETE /Users/{id}":  h.deleteUser,
 
-		"GET /Groups":          h.listGroups,
+		"GET /Groups":          h.list(h.group),
 		"POST /Groups":         h.createGroup,
-		"POST /Groups/.search": h.searchGroups,
+		"POST /Groups/.search": h.search(h.group),
 		"GET /Groups/{id}":     h.getGroup,
 		"PUT /Groups/{id}":     h.replaceGroup,
 		"PATCH /Groups/{id}":   h.patchGroup,
 		"DELETE /Groups/{id}":  h.deleteGroup,
 
-		"POST /.search": h.searchRoot,
+		"POST /.search": h.search(h.user, h.group),
 		"POST /Bulk":    h.bulk,
 
 		"GET /ServiceProviderConfig": h.getServiceProviderConfig,

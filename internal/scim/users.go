@@ -225,24 +225,30 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, c *caller) 
 	return nil
 }
 
-func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c *caller) error {
-	p, err := h.queryParams(r)
-	if err != nil {
-		return err
+// list answers GET on a resource type's endpoint.
+func (h *Handler) list(rts ...*schema.ResourceType) func(http.ResponseWriter, *http.Request, *caller) error {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
+		p, err := h.queryParams(r)
+		if err != nil {
+			return err
+		}
+		return h.respondList(w, r, c, p, rts)
 	}
-	return h.respondList(w, r, c, p, []*schema.ResourceType{h.user})
 }
 
-func (h *Handler) searchUsers(w http.ResponseWriter, r *http.Request, c *caller) error {
-	body, err := h.readBody(w, r, 1<<20)
-	if err != nil {
-		return err
+// search answers POST .search (RFC 7644 §3.4.3) over the resource types.
+func (h *Handler) search(rts ...*schema.ResourceType) func(http.ResponseWriter, *http.Request, *caller) error {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
+		body, err := h.readBody(w, r, 1<<20)
+		if err != nil {
+			return err
+		}
+		p, err := h.bodyParams(body)
+		if err != nil {
+			return err
+		}
+		return h.respondList(w, r, c, p, rts)
 	}
-	p, err := h.bodyParams(body)
-	if err != nil {
-		return err
-	}
-	return h.respondList(w, r, c, p, []*schema.ResourceType{h.user})
 }
 
 // noneMatch reports whether If-None-Match names the current version.
