@@ -93,6 +93,11 @@ func coerceSingle(a *Attribute, v any, at loc) (any, error) {
 	bad := func() (any, error) {
 		return nil, newError(ScimTypeInvalidValue, fmt.Sprintf("%s: expected %s, got %s", at, kind(a.Type), describe(a, v)))
 	}
+	// Text that is not valid UTF-8 would not survive storage unchanged
+	// (JSON encoding replaces the bad bytes; PostgreSQL refuses them).
+	if s, ok := v.(string); ok && !utf8.ValidString(s) {
+		return nil, newError(ScimTypeInvalidValue, fmt.Sprintf("%s: the text is not valid UTF-8", at))
+	}
 	switch a.Type {
 	case TypeString:
 		if s, ok := v.(string); ok {

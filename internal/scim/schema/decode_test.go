@@ -445,3 +445,13 @@ func TestDecodeUnknownNull(t *testing.T) {
 		t.Error("an unknown attribute with a value was accepted")
 	}
 }
+
+// TestDecodeRefusesInvalidUTF8 pins what FuzzApply found: text that is not
+// UTF-8 would change on its way through storage, so it is refused.
+func TestDecodeRefusesInvalidUTF8(t *testing.T) {
+	_, err := User().DecodeMap(map[string]any{"schemas": []any{UserURN}, "userName": "ann", "displayName": "B\xffabs"})
+	var e *Error
+	if !errors.As(err, &e) || e.ScimType != ScimTypeInvalidValue {
+		t.Errorf("DecodeMap with invalid UTF-8 = %v, want invalidValue", err)
+	}
+}
