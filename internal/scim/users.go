@@ -144,21 +144,29 @@ func (h *Handler) replaceUser(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
-	rec, err := userRecord(c.org.ID, res)
-	if err != nil {
-		return err
-	}
-	rec.ID = u.ID
-	// Conditional on the version read, so a concurrent change is never
-	// silently overwritten: with If-Match the client learns of it (412).
-	saved, err := h.Directory.ReplaceUser(r.Context(), c.actor, rec, u.Version)
+	saved, err := h.saveUser(r, c, u, res)
 	if errors.Is(err, store.ErrVersionMismatch) && r.Header.Get("If-Match") == "" {
-		saved, err = h.Directory.ReplaceUser(r.Context(), c.actor, rec, 0)
+		// A PUT replaces the whole user: without If-Match the client did
+		// not ask to depend on what it read, so last writer wins.
+		u.Version = 0
+		saved, err = h.saveUser(r, c, u, res)
 	}
 	if err != nil {
 		return err
 	}
 	return h.writeUser(w, r, c, saved, http.StatusOK)
+}
+
+// saveUser stores res as the new state of u, conditional on u.Version
+// (unless it is 0): a change made since u was read is never silently
+// overwritten, and with If-Match the client learns of it (412).
+func (h *Handler) saveUser(r *http.Request, c *caller, u store.User, res schema.Resource) (store.User, error) {
+	rec, err := userRecord(c.org.ID, res)
+	if err != nil {
+		return store.User{}, err
+	}
+	rec.ID = u.ID
+	return h.Directory.ReplaceUser(r.Context(), c.actor, rec, u.Version)
 }
 
 // patchRetries bounds how often a PATCH is re-applied when the user
@@ -191,12 +199,7 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c *caller) e
 		if err != nil {
 			return err
 		}
-		rec, err := userRecord(c.org.ID, next)
-		if err != nil {
-			return err
-		}
-		rec.ID = u.ID
-		saved, err := h.Directory.ReplaceUser(r.Context(), c.actor, rec, u.Version)
+		saved, err := h.saveUser(r, c, u, next)
 		if errors.Is(err, store.ErrVersionMismatch) && r.Header.Get("If-Match") == "" && attempt < patchRetries {
 			continue
 		}
