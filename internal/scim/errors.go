@@ -86,30 +86,13 @@ func asError(err error) *Error {
 		return &Error{Status: http.StatusNotFound, Detail: "resource not found", Err: err}
 	case errors.Is(err, store.ErrVersionMismatch):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource changed since the version given in If-Match; read it again", Err: err}
-	case errors.Is(err, store.ErrInvalid):
-		return &Error{Status: http.StatusBadRequest, ScimType: "invalidValue", Detail: storeDetail(err), Err: err}
+	}
+	var ie *store.InvalidError
+	if errors.As(err, &ie) {
+		return &Error{Status: http.StatusBadRequest, ScimType: "invalidValue", Detail: ie.Msg, Err: err}
 	}
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal error; the X-Request-Id response header identifies it in the server log", Err: err}
 }
-
-// storeDetail keeps the part of a store validation error a client can act
-// on: the innermost message before the sentinel.
-func storeDetail(err error) string {
-	msg := err.Error()
-	suffix := ": " + store.ErrInvalid.Error()
-	if len(msg) > len(suffix) && msg[len(msg)-len(suffix):] == suffix {
-		msg = msg[:len(msg)-len(suffix)]
-	}
-	// Drop the "operation id: " prefixes the store adds for logs.
-	for i := len(msg) - 1; i > 0; i-- {
-		if msg[i] == ':' && i+2 < len(msg) && (hasPrefixAt(msg, i+2, "no such user") || hasPrefixAt(msg, i+2, "displayName")) {
-			return msg[i+2:]
-		}
-	}
-	return msg
-}
-
-func hasPrefixAt(s string, i int, p string) bool { return len(s)-i >= len(p) && s[i:i+len(p)] == p }
 
 // writeError writes err as a SCIM error response.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {

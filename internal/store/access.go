@@ -76,15 +76,6 @@ const (
 // AdminTokenStore.
 const TokenAdmin TokenKind = "admin"
 
-// InvalidError is an ErrInvalid with a message written for people: it says
-// what to change. errors.Is(err, ErrInvalid) is true for it.
-type InvalidError struct{ Msg string }
-
-func (e *InvalidError) Error() string { return e.Msg }
-
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
-
 // Workspace is a workspace of an organization. Every workspace has exactly
 // one home folder, created with it.
 type Workspace struct {

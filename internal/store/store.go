@@ -43,6 +43,21 @@ var (
 	ErrInvalid = errors.New("invalid")
 )
 
+// InvalidError is ErrInvalid with a message meant for the person who made
+// the request: it says what cannot be stored and why, and holds nothing
+// internal, so an edge may show it as it is.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+// Is makes errors.Is(err, ErrInvalid) true for an *InvalidError.
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+// Invalidf returns an *InvalidError with a formatted message.
+func Invalidf(format string, args ...any) error {
+	return &InvalidError{Msg: fmt.Sprintf(format, args...)}
+}
+
 // ConflictError reports which uniqueness rule a write broke.
 type ConflictError struct {
 	// Field names the attribute that must be unique, e.g. "userName".

@@ -70,10 +70,6 @@ func queryAll[T any](ctx context.Context, db querier, scan func(scanner) (T, err
 	return out, rows.Err()
 }
 
-func invalid(format string, args ...any) error {
-	return &store.InvalidError{Msg: fmt.Sprintf(format, args...)}
-}
-
 // CreateWorkspace stores a workspace and its home folder.
 func (s *DB) CreateWorkspace(ctx context.Context, actor store.Actor, w store.Workspace, home store.Folder, creatorID string) (store.Workspace, store.Folder, error) {
 	if w.ID == "" || w.Name == "" || home.ID == "" || home.Name == "" {
@@ -153,7 +149,7 @@ func (s *DB) ListWorkspaces(ctx context.Context, orgID, after string, limit int)
 // RenameWorkspace renames a workspace.
 func (s *DB) RenameWorkspace(ctx context.Context, actor store.Actor, orgID, id, name string) (store.Workspace, error) {
 	if name == "" {
-		return store.Workspace{}, invalid("a workspace needs a name")
+		return store.Workspace{}, store.Invalidf("a workspace needs a name")
 	}
 	var w store.Workspace
 	err := s.write(ctx, actor, orgID, func(t *tx) error {
@@ -217,13 +213,13 @@ func (s *DB) DeleteWorkspace(ctx context.Context, actor store.Actor, orgID, id s
 // CreateFolder stores a folder in a workspace.
 func (s *DB) CreateFolder(ctx context.Context, actor store.Actor, f store.Folder) (store.Folder, error) {
 	if f.ID == "" || f.Name == "" || f.WorkspaceID == "" {
-		return store.Folder{}, invalid("a folder needs an id, a name and a workspace")
+		return store.Folder{}, store.Invalidf("a folder needs an id, a name and a workspace")
 	}
 	if f.TeamAccess == "" {
 		f.TeamAccess = store.TeamAccessWorkspace
 	}
 	if !f.TeamAccess.Valid() {
-		return store.Folder{}, invalid("team access must be %q or %q, not %q", store.TeamAccessWorkspace, store.TeamAccessInviteOnly, f.TeamAccess)
+		return store.Folder{}, store.Invalidf("team access must be %q or %q, not %q", store.TeamAccessWorkspace, store.TeamAccessInviteOnly, f.TeamAccess)
 	}
 	f.IsHome = false
 	err := s.write(ctx, actor, f.OrgID, func(t *tx) error {
@@ -259,10 +255,10 @@ func (s *DB) ListFolders(ctx context.Context, orgID, workspaceID, after string, 
 // UpdateFolder renames a folder or changes its team access.
 func (s *DB) UpdateFolder(ctx context.Context, actor store.Actor, u store.FolderUpdate) (store.Folder, error) {
 	if u.Name != nil && *u.Name == "" {
-		return store.Folder{}, invalid("a folder needs a name")
+		return store.Folder{}, store.Invalidf("a folder needs a name")
 	}
 	if u.TeamAccess != nil && !u.TeamAccess.Valid() {
-		return store.Folder{}, invalid("team access must be %q or %q, not %q", store.TeamAccessWorkspace, store.TeamAccessInviteOnly, *u.TeamAccess)
+		return store.Folder{}, store.Invalidf("team access must be %q or %q, not %q", store.TeamAccessWorkspace, store.TeamAccessInviteOnly, *u.TeamAccess)
 	}
 	var f store.Folder
 	err := s.write(ctx, actor, u.OrgID, func(t *tx) error {
@@ -278,7 +274,7 @@ func (s *DB) UpdateFolder(ctx context.Context, actor store.Actor, u store.Folder
 		}
 		if u.TeamAccess != nil && *u.TeamAccess != f.TeamAccess {
 			if f.IsHome {
-				return invalid("folder %s is its workspace's home folder: its team access follows the workspace and cannot be %q", f.ID, *u.TeamAccess)
+				return store.Invalidf("folder %s is its workspace's home folder: its team access follows the workspace and cannot be %q", f.ID, *u.TeamAccess)
 			}
 			if *u.TeamAccess == store.TeamAccessWorkspace {
 				var n int
@@ -287,7 +283,7 @@ func (s *DB) UpdateFolder(ctx context.Context, actor store.Actor, u store.Folder
 					return err
 				}
 				if n > 0 {
-					return invalid("folder %s has %d group grant(s); remove them before setting its team access to %q", f.ID, n, store.TeamAccessWorkspace)
+					return store.Invalidf("folder %s has %d group grant(s); remove them before setting its team access to %q", f.ID, n, store.TeamAccessWorkspace)
 				}
 			}
 			data["team_access"], data["from_team_access"] = *u.TeamAccess, f.TeamAccess
@@ -318,7 +314,7 @@ func (s *DB) DeleteFolder(ctx context.Context, actor store.Actor, orgID, id stri
 			return notFound(err)
 		}
 		if f.IsHome {
-			return invalid("folder %s is its workspace's home folder; it goes only with the workspace", id)
+			return store.Invalidf("folder %s is its workspace's home folder; it goes only with the workspace", id)
 		}
 		for _, q := range []string{
 			`DELETE FROM grants WHERE org_id = $1 AND resource_type = 'folder' AND resource_id = $2`,
@@ -360,11 +356,11 @@ func (t *tx) checkResource(ctx context.Context, orgID string, rt store.ResourceT
 			return err
 		}
 		if grantable && access != store.TeamAccessInviteOnly {
-			return invalid("folder %s has team access %q: groups can be granted only folders whose team access is %q (a workspace grant already covers it)",
+			return store.Invalidf("folder %s has team access %q: groups can be granted only folders whose team access is %q (a workspace grant already covers it)",
 				id, access, store.TeamAccessInviteOnly)
 		}
 	default:
-		return invalid("resource type must be %q or %q, not %q", store.ResourceWorkspace, store.ResourceFolder, rt)
+		return store.Invalidf("resource type must be %q or %q, not %q", store.ResourceWorkspace, store.ResourceFolder, rt)
 	}
 	return nil
 }
@@ -376,7 +372,7 @@ func grantData(g store.Grant) map[string]any {
 // PutGrant creates or changes a grant.
 func (s *DB) PutGrant(ctx context.Context, actor store.Actor, g store.Grant) (store.Grant, bool, error) {
 	if !g.Role.Valid() {
-		return store.Grant{}, false, invalid("role must be %q, %q or %q, not %q", store.RoleEditor, store.RoleChecker, store.RoleViewer, g.Role)
+		return store.Grant{}, false, store.Invalidf("role must be %q, %q or %q, not %q", store.RoleEditor, store.RoleChecker, store.RoleViewer, g.Role)
 	}
 	created := false
 	err := s.write(ctx, actor, g.OrgID, func(t *tx) error {
@@ -462,7 +458,7 @@ func (s *DB) ListGrants(ctx context.Context, orgID string, f store.GrantFilter, 
 	if after != "" {
 		p, ok := store.SplitCursor(after, 3)
 		if !ok {
-			return nil, invalid("malformed grant cursor")
+			return nil, store.Invalidf("malformed grant cursor")
 		}
 		n := len(args)
 		args = append(args, p[0], p[1], p[2])
@@ -485,14 +481,14 @@ func memberData(m store.ResourceMember) map[string]any {
 
 func validMember(m store.ResourceMember) error {
 	if !m.Role.Valid() {
-		return invalid("role must be %q, %q or %q, not %q", store.RoleEditor, store.RoleChecker, store.RoleViewer, m.Role)
+		return store.Invalidf("role must be %q, %q or %q, not %q", store.RoleEditor, store.RoleChecker, store.RoleViewer, m.Role)
 	}
 	if m.UserID == "" {
-		return invalid("a membership needs a user id")
+		return store.Invalidf("a membership needs a user id")
 	}
 	if m.Origin != store.OriginInvited && m.Origin != store.OriginOwner &&
 		(!strings.HasPrefix(m.Origin, store.OriginGroupPrefix) || len(m.Origin) == len(store.OriginGroupPrefix)) {
-		return invalid("origin must be %q, %q or \"group:<group id>\", not %q", store.OriginInvited, store.OriginOwner, m.Origin)
+		return store.Invalidf("origin must be %q, %q or \"group:<group id>\", not %q", store.OriginInvited, store.OriginOwner, m.Origin)
 	}
 	return nil
 }
@@ -563,7 +559,7 @@ func (s *DB) JoinMembers(ctx context.Context, actor store.Actor, ms []store.Reso
 			return nil, err
 		}
 		if m.OrgID != orgID {
-			return nil, invalid("joined memberships must belong to one organization")
+			return nil, store.Invalidf("joined memberships must belong to one organization")
 		}
 	}
 	var added []store.ResourceMember
@@ -622,7 +618,7 @@ func (s *DB) ListResourceMembers(ctx context.Context, orgID string, rt store.Res
 	if after != "" {
 		p, ok := store.SplitCursor(after, 2)
 		if !ok {
-			return nil, invalid("malformed member cursor")
+			return nil, store.Invalidf("malformed member cursor")
 		}
 		user, origin = p[0], p[1]
 	}
@@ -639,7 +635,7 @@ func (s *DB) ListResourceMembers(ctx context.Context, orgID string, rt store.Res
 // SetOrgRole makes a user an owner or admin.
 func (s *DB) SetOrgRole(ctx context.Context, actor store.Actor, orgID, userID string, role store.OrgRole) (store.OrgMember, error) {
 	if !role.Valid() {
-		return store.OrgMember{}, invalid("organization role must be %q or %q, not %q", store.OrgOwner, store.OrgAdmin, role)
+		return store.OrgMember{}, store.Invalidf("organization role must be %q or %q, not %q", store.OrgOwner, store.OrgAdmin, role)
 	}
 	m := store.OrgMember{OrgID: orgID, UserID: userID, Role: role}
 	err := s.write(ctx, actor, orgID, func(t *tx) error {

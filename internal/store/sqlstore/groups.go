@@ -28,7 +28,7 @@ const batch = 500
 // CreateGroup stores a new group with its initial members.
 func (s *DB) CreateGroup(ctx context.Context, actor store.Actor, g store.Group, members []string) (store.Group, error) {
 	if g.ID == "" || g.DisplayName == "" {
-		return store.Group{}, fmt.Errorf("create group: id and displayName are required: %w", store.ErrInvalid)
+		return store.Group{}, store.Invalidf("a group needs an id and a displayName")
 	}
 	members = dedupe(members)
 	err := s.write(ctx, actor, g.OrgID, func(t *tx) error {
@@ -140,7 +140,7 @@ func missingUsers(asked, found []string) error {
 	if len(missing) > 5 {
 		missing = append(missing[:5], fmt.Sprintf("and %d more", len(missing)-5))
 	}
-	return fmt.Errorf("no such user: %s: %w", strings.Join(missing, ", "), store.ErrInvalid)
+	return store.Invalidf("no user with id %s in this organization: members must be users provisioned first", strings.Join(missing, ", "))
 }
 
 // removeMembers deletes memberships and returns the users actually removed.
@@ -172,7 +172,7 @@ func (s *DB) GetGroup(ctx context.Context, orgID, id string) (store.Group, error
 // UpdateGroup applies a change to a group atomically.
 func (s *DB) UpdateGroup(ctx context.Context, actor store.Actor, u store.GroupUpdate) (store.Group, error) {
 	if u.DisplayName != nil && *u.DisplayName == "" {
-		return store.Group{}, fmt.Errorf("update group %s: displayName cannot be empty: %w", u.ID, store.ErrInvalid)
+		return store.Group{}, store.Invalidf("displayName cannot be empty")
 	}
 	orgID := u.OrgID
 	var g store.Group

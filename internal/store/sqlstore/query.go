@@ -139,13 +139,13 @@ func (c *compiler) cond(x store.Cond, e *elem) (string, error) {
 		})
 	case store.Elem:
 		if e != nil {
-			return "", fmt.Errorf("nested value filter on %q: %w", x.Attr, store.ErrInvalid)
+			return "", store.Invalidf("nested value filter on %q", x.Attr)
 		}
 		return c.elem(x)
 	case nil:
-		return "", fmt.Errorf("empty condition: %w", store.ErrInvalid)
+		return "", store.Invalidf("empty condition")
 	default:
-		return "", fmt.Errorf("unknown condition %T: %w", x, store.ErrInvalid)
+		return "", store.Invalidf("unknown condition %T", x)
 	}
 }
 
@@ -170,12 +170,12 @@ func (c *compiler) field(f store.Field, e *elem, leaf bool, pred func(column) (s
 	}
 	if e != nil {
 		if f.Attr != e.attr {
-			return "", fmt.Errorf("attribute %q inside a value filter on %q: %w", f.Attr, e.attr, store.ErrInvalid)
+			return "", store.Invalidf("attribute %q inside a value filter on %q", f.Attr, e.attr)
 		}
 		if e.rel != nil {
 			col, ok := e.rel.subs[f.Sub]
 			if !ok {
-				return "", fmt.Errorf("unknown sub-attribute %q of %q: %w", f.Sub, f.Attr, store.ErrInvalid)
+				return "", store.Invalidf("unknown sub-attribute %q of %q", f.Sub, f.Attr)
 			}
 			return pred(col)
 		}
@@ -202,7 +202,7 @@ func (c *compiler) field(f store.Field, e *elem, leaf bool, pred func(column) (s
 		}
 		col, ok := rel.subs[sub]
 		if !ok {
-			return "", fmt.Errorf("unknown sub-attribute %q of %q: %w", f.Sub, f.Attr, store.ErrInvalid)
+			return "", store.Invalidf("unknown sub-attribute %q of %q", f.Sub, f.Attr)
 		}
 		p, err := pred(col)
 		if err != nil {
@@ -211,7 +211,7 @@ func (c *compiler) field(f store.Field, e *elem, leaf bool, pred func(column) (s
 		return c.in(rel.key, rel.from, "m.org_id", p), nil
 	}
 	if !c.res.values {
-		return "", fmt.Errorf("attribute %q cannot be filtered: %w", key, store.ErrInvalid)
+		return "", store.Invalidf("attribute %q cannot be filtered", key)
 	}
 	v := c.alias("v")
 	p, err := pred(column{col: v + ".str", fold: v + ".fold", kind: 's'})
@@ -247,7 +247,7 @@ func (c *compiler) elem(x store.Elem) (string, error) {
 		return c.in(rel.key, rel.from, "m.org_id", in), nil
 	}
 	if !c.res.values {
-		return "", fmt.Errorf("attribute %q cannot be filtered: %w", x.Attr, store.ErrInvalid)
+		return "", store.Invalidf("attribute %q cannot be filtered", x.Attr)
 	}
 	a := c.alias("e")
 	in, err := c.cond(x.C, &elem{attr: x.Attr, alias: a})
@@ -311,37 +311,37 @@ func (c *compiler) compare(col column, x store.Cmp) (string, error) {
 		}
 		switch {
 		case x.Op != store.OpEq:
-			return "", fmt.Errorf("operator %q on a boolean: %w", x.Op, store.ErrInvalid)
+			return "", store.Invalidf("operator %q on a boolean", x.Op)
 		case col.kind == 'b':
 			return fmt.Sprintf("%s = %s", col.col, c.arg(v)), nil
 		case col.kind == 's':
 			return fmt.Sprintf("%s = %s", col.col, c.arg(s)), nil
 		}
-		return "", fmt.Errorf("a boolean compared with a date: %w", store.ErrInvalid)
+		return "", store.Invalidf("a boolean compared with a date")
 	case time.Time:
 		if col.kind != 't' {
 			if col.kind == 's' {
 				return c.text(col.col, x.Op, v.UTC().Format(time.RFC3339Nano))
 			}
-			return "", fmt.Errorf("a date compared with a boolean: %w", store.ErrInvalid)
+			return "", store.Invalidf("a date compared with a boolean")
 		}
 		op, ok := sqlOps[x.Op]
 		if !ok {
-			return "", fmt.Errorf("operator %q on a date: %w", x.Op, store.ErrInvalid)
+			return "", store.Invalidf("operator %q on a date", x.Op)
 		}
 		return fmt.Sprintf("%s %s %s", col.col, op, c.arg(c.s.t(v))), nil
 	case string:
 		switch col.kind {
 		case 'b':
-			return "", fmt.Errorf("a string compared with a boolean: %w", store.ErrInvalid)
+			return "", store.Invalidf("a string compared with a boolean")
 		case 't':
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				return "", fmt.Errorf("%q is not a dateTime: %w", v, store.ErrInvalid)
+				return "", store.Invalidf("%q is not a dateTime", v)
 			}
 			op, ok := sqlOps[x.Op]
 			if !ok {
-				return "", fmt.Errorf("operator %q on a date: %w", x.Op, store.ErrInvalid)
+				return "", store.Invalidf("operator %q on a date", x.Op)
 			}
 			return fmt.Sprintf("%s %s %s", col.col, op, c.arg(c.s.t(t))), nil
 		}
@@ -355,7 +355,7 @@ func (c *compiler) compare(col column, x store.Cmp) (string, error) {
 		}
 		return c.text(target, x.Op, v)
 	default:
-		return "", fmt.Errorf("cannot compare with a %T: %w", x.Value, store.ErrInvalid)
+		return "", store.Invalidf("cannot compare with a %T", x.Value)
 	}
 }
 
@@ -379,7 +379,7 @@ func (c *compiler) text(col string, op store.Op, v string) (string, error) {
 	}
 	o, ok := sqlOps[op]
 	if !ok {
-		return "", fmt.Errorf("unknown operator %q: %w", op, store.ErrInvalid)
+		return "", store.Invalidf("unknown operator %q", op)
 	}
 	return fmt.Sprintf("%s %s %s", col, o, c.arg(v)), nil
 }
@@ -400,7 +400,7 @@ func (c *compiler) orderBy(f store.Field) (string, error) {
 		return col.col, nil
 	}
 	if !c.res.values || c.res.relations[f.Attr].from != "" {
-		return "", fmt.Errorf("cannot sort by %q: %w", key, store.ErrInvalid)
+		return "", store.Invalidf("cannot sort by %q", key)
 	}
 	sub := ""
 	if f.Sub != "" {
@@ -430,7 +430,7 @@ type scanner interface{ Scan(...any) error }
 // buildSelect returns the page query and the count query.
 func (s *DB) buildSelect(res *resource, cols, orgID string, q store.Query) (sel string, selArgs []any, count string, countArgs []any, err error) {
 	if (q.After != "" || q.Before != "") && (q.SortBy != (store.Field{}) || q.Descending) {
-		return "", nil, "", nil, fmt.Errorf("cursor paging requires the default order: %w", store.ErrInvalid)
+		return "", nil, "", nil, store.Invalidf("cursor paging requires the default order")
 	}
 	c := &compiler{s: s, res: res}
 	where, err := c.where(orgID, q)

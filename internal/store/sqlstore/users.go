@@ -31,7 +31,7 @@ func foldOrNil(s string) any {
 // CreateUser stores a new user.
 func (s *DB) CreateUser(ctx context.Context, actor store.Actor, u store.User) (store.User, error) {
 	if u.ID == "" || u.UserName == "" {
-		return store.User{}, fmt.Errorf("create user: id and userName are required: %w", store.ErrInvalid)
+		return store.User{}, store.Invalidf("a user needs an id and a userName")
 	}
 	err := s.write(ctx, actor, u.OrgID, func(t *tx) error {
 		u.Version, u.CreatedAt, u.UpdatedAt = 1, t.now, t.now
@@ -116,7 +116,7 @@ func (s *DB) GetUser(ctx context.Context, orgID, id string) (store.User, error) 
 // ReplaceUser stores a new state of a user.
 func (s *DB) ReplaceUser(ctx context.Context, actor store.Actor, u store.User, ifVersion int64) (store.User, error) {
 	if u.UserName == "" {
-		return store.User{}, fmt.Errorf("replace user %s: userName is required: %w", u.ID, store.ErrInvalid)
+		return store.User{}, store.Invalidf("userName is required")
 	}
 	err := s.write(ctx, actor, u.OrgID, func(t *tx) error {
 		var wasActive bool
@@ -235,7 +235,7 @@ func (s *DB) QueryUsers(ctx context.Context, orgID string, q store.Query) (store
 func runQuery[T any](ctx context.Context, s *DB, res *resource, cols, orgID string, q store.Query, scan func(scanner) (T, error)) (store.Page[T], error) {
 	var p store.Page[T]
 	if q.Limit < 0 || q.Offset < 0 {
-		return p, fmt.Errorf("negative limit or offset: %w", store.ErrInvalid)
+		return p, store.Invalidf("negative limit or offset")
 	}
 	sel, args, count, countArgs, err := s.buildSelect(res, cols, orgID, q)
 	if err != nil {
