@@ -88,9 +88,7 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, c *caller) er
 	if err != nil {
 		return err
 	}
-	if noneMatch(r, g.Version) {
-		w.Header().Set("ETag", etag(g.Version))
-		w.WriteHeader(http.StatusNotModified)
+	if notModified(w, r, g.Version) {
 		return nil
 	}
 	return h.writeGroup(w, r, c, g, http.StatusOK)

@@ -236,9 +236,7 @@ func (h *Handler) authenticatedMe() http.Handler {
 // does; the sign-in surface uses it for /Me.
 func (h *Handler) ServeUser(w http.ResponseWriter, r *http.Request, u store.User) {
 	c := &caller{org: store.Org{ID: u.OrgID}}
-	if noneMatch(r, u.Version) {
-		w.Header().Set("ETag", etag(u.Version))
-		w.WriteHeader(http.StatusNotModified)
+	if notModified(w, r, u.Version) {
 		return
 	}
 	if err := h.writeUser(w, r, c, u, http.StatusOK); err != nil {

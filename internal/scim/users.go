@@ -120,9 +120,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c *caller) err
 	if err != nil {
 		return err
 	}
-	if noneMatch(r, u.Version) {
-		w.Header().Set("ETag", etag(u.Version))
-		w.WriteHeader(http.StatusNotModified)
+	if notModified(w, r, u.Version) {
 		return nil
 	}
 	return h.writeUser(w, r, c, u, http.StatusOK)
@@ -254,13 +252,16 @@ func (h *Handler) search(rts ...*schema.ResourceType) func(http.ResponseWriter, 
 	}
 }
 
-// noneMatch reports whether If-None-Match names the current version.
-func noneMatch(r *http.Request, version int64) bool {
+// notModified answers 304 Not Modified, and reports it, when If-None-Match
+// names the current version (RFC 7644 §3.14).
+func notModified(w http.ResponseWriter, r *http.Request, version int64) bool {
 	v := r.Header.Get("If-None-Match")
-	if v == "" {
+	if v == "" || !matchesETag(v, version) {
 		return false
 	}
-	return matchesETag(v, version)
+	w.Header().Set("ETag", etag(version))
+	w.WriteHeader(http.StatusNotModified)
+	return true
 }
 
 // ifMatch enforces If-Match (RFC 7644 §3.14, RFC 9110 §13.1.1).

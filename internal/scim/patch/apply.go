@@ -142,20 +142,32 @@ func (e *engine) withSchemas() map[string]any {
 	return e.res
 }
 
-func (e *engine) apply(op Operation) error {
+// prologue does what every operation needs first, on users and groups
+// alike: the op name in canonical case, the path trimmed, operations on
+// "schemas" checked and done (the schemas follow the data), and a remove
+// without a path refused. done reports that nothing is left to apply.
+func prologue(op Operation) (Operation, string, bool, error) {
 	name, err := opName(op.Op)
 	if err != nil {
-		return err
+		return op, "", true, err
 	}
 	op.Op = name
 	path := strings.TrimSpace(op.Path)
 	if isSchemasPath(path) {
-		return checkSchemasValue(op)
+		return op, path, true, checkSchemasValue(op)
+	}
+	if path == "" && op.Op == OpRemove {
+		return op, path, true, errorf(schema.ScimTypeNoTarget, "\"remove\" needs a \"path\" naming what to remove (RFC 7644 §3.5.2.2)")
+	}
+	return op, path, false, nil
+}
+
+func (e *engine) apply(op Operation) error {
+	op, path, done, err := prologue(op)
+	if done || err != nil {
+		return err
 	}
 	if path == "" {
-		if op.Op == OpRemove {
-			return errorf(schema.ScimTypeNoTarget, "\"remove\" needs a \"path\" naming what to remove (RFC 7644 §3.5.2.2)")
-		}
 		return e.pathless(op.Op, op.Value, "")
 	}
 	t, err := resolvePath(e.rt, path)

@@ -109,19 +109,11 @@ func (p *planner) plan() GroupPlan {
 }
 
 func (p *planner) apply(op Operation) error {
-	name, err := opName(op.Op)
-	if err != nil {
+	op, path, done, err := prologue(op)
+	if done || err != nil {
 		return err
 	}
-	op.Op = name
-	path := strings.TrimSpace(op.Path)
-	if isSchemasPath(path) {
-		return checkSchemasValue(op)
-	}
 	if path == "" {
-		if op.Op == OpRemove {
-			return errorf(schema.ScimTypeNoTarget, "\"remove\" needs a \"path\" naming what to remove (RFC 7644 §3.5.2.2)")
-		}
 		return p.pathless(op.Op, op.Value)
 	}
 	t, err := resolvePath(p.rt, path)
