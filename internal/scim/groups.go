@@ -16,7 +16,8 @@ func (h *Handler) writeGroup(w http.ResponseWriter, r *http.Request, c *caller, 
 	if err != nil {
 		return err
 	}
-	if _, err := h.memberKeys(p.attributes, p.excluded); err != nil {
+	keys, err := h.memberKeys(p.attributes, p.excluded)
+	if err != nil {
 		return err
 	}
 	w.Header().Set("ETag", etag(g.Version))
@@ -26,7 +27,7 @@ func (h *Handler) writeGroup(w http.ResponseWriter, r *http.Request, c *caller, 
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	bw := bufio.NewWriterSize(w, 32<<10)
-	if err := h.streamGroup(r.Context(), bw, c, g, p.attributes, p.excluded); err != nil {
+	if err := h.streamGroup(r.Context(), bw, c, g, p.attributes, p.excluded, keys); err != nil {
 		return h.abort(r.Context(), err)
 	}
 	bw.WriteString("\n")

@@ -151,6 +151,15 @@ func (h *Handler) streamList(ctx context.Context, w http.ResponseWriter, c *call
 			return err
 		}
 	}
+	var keys []string
+	for _, pg := range pages {
+		if len(pg.groups) > 0 {
+			var err error
+			if keys, err = h.memberKeys(p.attributes, p.excluded); err != nil {
+				return err
+			}
+		}
+	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriterSize(w, 32<<10)
@@ -179,7 +188,7 @@ func (h *Handler) streamList(ctx context.Context, w http.ResponseWriter, c *call
 				bw.WriteByte(',')
 			}
 			n++
-			if err := h.streamGroup(ctx, bw, c, g, p.attributes, p.excluded); err != nil {
+			if err := h.streamGroup(ctx, bw, c, g, p.attributes, p.excluded, keys); err != nil {
 				return h.abort(ctx, err)
 			}
 		}
@@ -222,12 +231,10 @@ func (h *Handler) memberKeys(attrs, excl []string) ([]string, error) {
 const memberPage = 1000
 
 // streamGroup writes one group, its members read page by page.
-func (h *Handler) streamGroup(ctx context.Context, bw *bufio.Writer, c *caller, g store.Group, attrs, excl []string) error {
+// keys are the member sub-attributes to write (see memberKeys), computed
+// once per request.
+func (h *Handler) streamGroup(ctx context.Context, bw *bufio.Writer, c *caller, g store.Group, attrs, excl, keys []string) error {
 	res, err := h.group.Project(h.groupResource(g), attrs, excl)
-	if err != nil {
-		return err
-	}
-	keys, err := h.memberKeys(attrs, excl)
 	if err != nil {
 		return err
 	}
