@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/internal/store"
@@ -56,6 +57,7 @@ type DB struct {
 	stop    chan struct{}
 	stopped chan struct{}
 	onClose func()
+	between func()
 }
 
 // Options configure a DB.
@@ -71,6 +73,11 @@ type Options struct {
 	// OnClose, when set, runs first in Close; engines stop their background
 	// work with it.
 	OnClose func()
+	// BetweenBatches, when set, runs on the group committer's goroutine
+	// after each batch, with no transaction open: the writer connection is
+	// free, and no write starts until it returns. SQLite restarts its WAL
+	// there.
+	BetweenBatches func()
 }
 
 // New returns a store over the given pools. It does not migrate; call
@@ -80,7 +87,7 @@ func New(d Dialect, o Options) *DB {
 	if now == nil {
 		now = time.Now
 	}
-	s := &DB{w: newPool(o.Writer), d: d, now: now, onClose: o.OnClose}
+	s := &DB{w: newPool(o.Writer), d: d, now: now, onClose: o.OnClose, between: o.BetweenBatches}
 	s.r = s.w
 	if o.Reader != nil && o.Reader != o.Writer {
 		s.r = newPool(o.Reader)
@@ -208,34 +215,85 @@ func (s *DB) writeOnce(ctx context.Context, actor store.Actor, orgID string, fn 
 }
 
 func (t *tx) appendEvents(ctx context.Context, actor store.Actor, orgID string) error {
-	var last int64
-	err := t.QueryRowContext(ctx,
-		`UPDATE orgs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq`,
-		orgID, len(t.events)).Scan(&last)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("organization %s: %w", orgID, store.ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("number events: %w", err)
-	}
-	first := last - int64(len(t.events)) + 1
+	evs := make([]stamped, len(t.events))
 	for i, e := range t.events {
-		var data any
-		if e.data != nil {
-			b, err := json.Marshal(e.data)
-			if err != nil {
-				return fmt.Errorf("encode event %s: %w", e.typ, err)
+		evs[i] = stamped{event: e, actor: actor, orgID: orgID}
+	}
+	return appendStamped(ctx, t, evs)
+}
+
+// stamped is an event with the write it came from.
+type stamped struct {
+	event
+	actor store.Actor
+	orgID string
+}
+
+// appendStamped numbers and stores events, in order within each
+// organization: one counter update per organization, then the rows in
+// multi-row statements.
+func appendStamped(ctx context.Context, t *tx, evs []stamped) error {
+	for len(evs) > 0 {
+		// This organization's events; the rest keep their order.
+		orgID := evs[0].orgID
+		var mine, rest []stamped
+		for _, e := range evs {
+			if e.orgID == orgID {
+				mine = append(mine, e)
+			} else {
+				rest = append(rest, e)
 			}
-			data = string(b)
 		}
-		_, err := t.ExecContext(ctx, `INSERT INTO events
-			(org_id, seq, type, actor_kind, actor_id, actor_name, subject_type, subject_id, data, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			orgID, first+int64(i), e.typ, actor.Kind, actor.ID, actor.Name,
-			e.subjectType, e.subjectID, data, t.s.t(t.now))
+		var last int64
+		err := t.QueryRowContext(ctx,
+			`UPDATE orgs SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq`,
+			orgID, len(mine)).Scan(&last)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("organization %s: %w", orgID, store.ErrNotFound)
+		}
 		if err != nil {
-			return fmt.Errorf("append event %s: %w", e.typ, err)
+			return fmt.Errorf("number events: %w", err)
 		}
+		if err := t.insertEvents(ctx, orgID, last-int64(len(mine))+1, mine); err != nil {
+			return err
+		}
+		evs = rest
+	}
+	return nil
+}
+
+// insertEvents stores events numbered from first. Statements carry at most
+// eventsPerStmt rows, so the texts the statement cache sees stay few.
+func (t *tx) insertEvents(ctx context.Context, orgID string, first int64, evs []stamped) error {
+	const eventsPerStmt = 16
+	const cols = 8
+	for len(evs) > 0 {
+		n := min(len(evs), eventsPerStmt)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO events (org_id, seq, type, actor_kind, actor_id, actor_name, subject_type, subject_id, data, created_at) VALUES `)
+		args := make([]any, 0, 2+n*cols)
+		args = append(args, orgID, t.s.t(t.now))
+		for i, e := range evs[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			k := len(args)
+			fmt.Fprintf(&b, "($1, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $2)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8)
+			var data any
+			if e.data != nil {
+				j, err := json.Marshal(e.data)
+				if err != nil {
+					return fmt.Errorf("encode event %s: %w", e.typ, err)
+				}
+				data = string(j)
+			}
+			args = append(args, first+int64(i), e.typ, e.actor.Kind, e.actor.ID, e.actor.Name, e.subjectType, e.subjectID, data)
+		}
+		if _, err := t.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("append events: %w", err)
+		}
+		first += int64(n)
+		evs = evs[n:]
 	}
 	return nil
 }

@@ -319,3 +319,62 @@ func testConcurrentUserNames(t *testing.T, s store.Store) {
 		t.Errorf("8 racing creates of one userName: %d created, %d conflicts; want 1 and 7", created, conflicts)
 	}
 }
+
+// testConcurrentMixedWrites races succeeding and failing writes of two
+// organizations, so the committer batches them together: the failures must
+// leave nothing, the successes everything, and each organization's events
+// must stay numbered without gaps.
+func testConcurrentMixedWrites(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	orgs := []store.Org{mustOrg(t, s), mustOrg(t, s)}
+	const writers = 64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created := map[string][]string{} // org → user ids
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			org := orgs[i%2].ID
+			if i%7 == 0 {
+				org = "no-such-org"
+			}
+			// Eight userNames per organization: most writes conflict.
+			u := store.User{OrgID: org, ID: id("u"), UserName: fmt.Sprintf("user%d", i%16), Attributes: json.RawMessage(`{}`),
+				Values: []store.Value{{Attr: "title", Str: fmt.Sprintf("t%d", i)}}}
+			_, err := s.CreateUser(ctx, cli, u)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				created[org] = append(created[org], u.ID)
+			case errors.Is(err, store.ErrConflict) && org != "no-such-org",
+				errors.Is(err, store.ErrNotFound) && org == "no-such-org":
+			default:
+				t.Errorf("CreateUser %s in %s: %v", u.UserName, org, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, o := range orgs {
+		ev := events(t, s, o.ID)
+		for i, e := range ev {
+			if e.Seq != int64(i+1) {
+				t.Fatalf("org %s: event %d has seq %d; want gap-free numbering", o.ID, i, e.Seq)
+			}
+		}
+		want := created[o.ID]
+		if n := len(slices.DeleteFunc(eventTypes(ev), func(t string) bool { return t != "user.created" })); len(want) != 8 || n != 8 {
+			t.Errorf("org %s: %d users created, %d user.created events; want 8 of each (one per userName)", o.ID, len(want), n)
+		}
+		for _, uid := range want {
+			if _, err := s.GetUser(ctx, o.ID, uid); err != nil {
+				t.Errorf("created user %s: %v", uid, err)
+			}
+		}
+		p, err := s.QueryUsers(ctx, o.ID, store.Query{Limit: 100})
+		if err != nil || len(p.Items) != len(want) {
+			t.Errorf("org %s holds %d users (err %v); want only the %d created", o.ID, len(p.Items), err, len(want))
+		}
+	}
+}

@@ -66,6 +66,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"QueryPaging", testQueryPaging},
 		{"ConcurrentMemberAdds", testConcurrentMemberAdds},
 		{"ConcurrentUserNames", testConcurrentUserNames},
+		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
 		{"AccessStore", testAccessStore},
 		{"SSO", testSSO},
 	}
