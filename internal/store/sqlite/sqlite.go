@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -64,6 +65,9 @@ type Options struct {
 	Synchronous string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// CheckpointInterval is how often the background checkpointer runs;
+	// 500 ms when zero.
+	CheckpointInterval time.Duration
 }
 
 // DSN returns the driver connection string for a database file.
@@ -127,29 +131,79 @@ func Open(ctx context.Context, path string, o Options) (*sqlstore.DB, error) {
 	// optimize=0x10002 analyzes what needs it now; the maintenance loop
 	// keeps them current as the directory grows.
 	w.ExecContext(ctx, "PRAGMA optimize=0x10002")
-	stop := checkpointer(r, w)
-	return sqlstore.New(Dialect, sqlstore.Options{Writer: w, Reader: r, Now: o.Now, OnClose: stop}), nil
+	interval := o.CheckpointInterval
+	if interval <= 0 {
+		interval = checkpointInterval
+	}
+	k := &walKeeper{}
+	stop := checkpointer(k, r, w, interval)
+	return sqlstore.New(Dialect, sqlstore.Options{Writer: w, Reader: r, Now: o.Now, OnClose: stop,
+		BetweenBatches: func() { k.betweenBatches(w) }}), nil
 }
 
-// checkpointInterval is how often the background checkpointer copies the
-// WAL into the database file.
+// checkpointInterval is how often, by default, the background
+// checkpointer copies the WAL into the database file.
 const checkpointInterval = 500 * time.Millisecond
+
+// restartFrames is the WAL length, in frames (about 4 KiB each), from
+// which the WAL is restarted from its beginning.
+const restartFrames = 4096
 
 // optimizeInterval is how often planner statistics are refreshed.
 const optimizeInterval = 5 * time.Minute
 
-// checkpointer is the background maintenance loop. It copies committed WAL
-// frames into the database file: PASSIVE checkpoints never block readers or
-// the writer, and the WAL is reused from its start once a checkpoint has
-// caught up, so it stays small. It also refreshes planner statistics, on
-// the writer (PRAGMA optimize may write them). The returned function stops
-// it.
-func checkpointer(db, w *sql.DB) func() {
+// walKeeper keeps the WAL short.
+//
+// PASSIVE checkpoints, run in the background on a reader connection, copy
+// committed pages into the database file and block nobody. But they alone
+// let the WAL grow without bound under a steady stream of writes: SQLite
+// starts the WAL over only when a checkpoint has caught up with the last
+// commit and no reader still uses an older snapshot, which a busy server
+// never offers on its own. Measured: 3.4 GB of WAL after 60,000 user
+// creates, every commit extending the file, and a third of the write time
+// spent in those writes. A RESTART checkpoint forces the start-over, but
+// run from another connection it starves: it waits for the writer lock,
+// which the group committer takes again as soon as it lets go. So the
+// checkpointer only asks for it, and the committer runs it between
+// batches, on the writer connection (Options.BetweenBatches): it waits
+// only for readers on old snapshots, and copies the few frames committed
+// since the last PASSIVE checkpoint.
+type walKeeper struct {
+	restart atomic.Bool
+}
+
+// passive runs a PASSIVE checkpoint on db and asks for a restart when the
+// WAL has grown past restartFrames.
+func (k *walKeeper) passive(db *sql.DB) error {
+	var busy, frames, copied int
+	if err := db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if frames >= restartFrames {
+		k.restart.Store(true)
+	}
+	return nil
+}
+
+// betweenBatches restarts the WAL if asked; it runs on the committer
+// goroutine with no transaction open.
+func (k *walKeeper) betweenBatches(w *sql.DB) {
+	if k.restart.Swap(false) {
+		// A failure (busy readers) leaves the WAL as it is; the next
+		// PASSIVE checkpoint asks again.
+		w.Exec("PRAGMA wal_checkpoint(RESTART)")
+	}
+}
+
+// checkpointer is the background maintenance loop, which returns a function
+// that stops it: a checkpoint every interval (see walKeeper), and planner
+// statistics refreshed on the writer (PRAGMA optimize may write them).
+func checkpointer(k *walKeeper, db, w *sql.DB, interval time.Duration) func() {
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		t := time.NewTicker(checkpointInterval)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		last := time.Now()
 		for {
@@ -158,7 +212,7 @@ func checkpointer(db, w *sql.DB) func() {
 				return
 			case <-t.C:
 				// A failure (e.g. the database is busy) is retried next tick.
-				db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+				k.passive(db)
 				if time.Since(last) > optimizeInterval {
 					w.Exec("PRAGMA optimize")
 					last = time.Now()
