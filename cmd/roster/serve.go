@@ -33,6 +33,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	drain := f.Duration("drain-delay", 0, "how long /readyz reports 503 before the listener closes, for load balancers")
 	var ssoOpts ssoOptions
 	ssoOpts.register(f)
+	lookupMB := f.Int("scim-lookup-cache-mb", scim.DefaultLookupCacheBytes>>20, "memory, in MiB, for answering SCIM userName lookups without the database (exact: entries lapse with every change to the organization); 0 turns it off")
 	debugAddr := f.String("debug-addr", "", "if set, serve Go's profiler (/debug/pprof/) on this separate address; keep it on loopback")
 	if err := f.parse(args); err != nil {
 		return err
@@ -40,6 +41,13 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	logger, err := newLogger(env, *logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	if *lookupMB < 0 {
+		return fmt.Errorf("--scim-lookup-cache-mb %d: use 0 (off) or a size in MiB", *lookupMB)
+	}
+	lookupBytes := *lookupMB << 20
+	if lookupBytes == 0 {
+		lookupBytes = -1 // scim.Handler reads 0 as the default
 	}
 	if *debugAddr != "" {
 		if err := serveDebug(ctx, *debugAddr, logger); err != nil {
@@ -65,7 +73,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ln.Close()
 		return err
 	}
-	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts)
+	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes)
 	if err != nil {
 		ln.Close()
 		return err

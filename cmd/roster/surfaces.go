@@ -17,8 +17,9 @@ import (
 )
 
 // surfaces builds the HTTP surfaces mounted on the server. baseURL is the
-// public URL of roster, used in the locations it hands out.
-func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions) ([]server.Mounter, error) {
+// public URL of roster, used in the locations it hands out; lookupBytes is
+// scim.Handler.LookupCacheBytes.
+func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second}
 	// resolver is the in-memory access index every surface shares; each
 	// directory change invalidates it so checks in this process see it at
@@ -27,7 +28,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	dir := &directory.Service{Store: s, Changed: resolver.Invalidate}
 	acc := &access.Service{Store: s, Resolver: resolver}
 	signIn := ssoSurface(ctx, s, dir, acc, logger, baseURL, ssoOpts)
-	provisioning := &scim.Handler{Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, Me: signIn.MeHandler()}
+	provisioning := &scim.Handler{Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
 	signIn.Renderer = provisioning
 	return []server.Mounter{
 		provisioning,

@@ -21,6 +21,7 @@ type directoryStore interface {
 	store.UserStore
 	store.GroupStore
 	GetOrg(ctx context.Context, id string) (store.Org, error)
+	EventSeq(ctx context.Context, orgID string) (int64, error)
 }
 
 // Service manages users and groups.
@@ -94,6 +95,13 @@ func (s *Service) DeleteUser(ctx context.Context, actor store.Actor, orgID, id s
 // QueryUsers returns a page of users.
 func (s *Service) QueryUsers(ctx context.Context, orgID string, q store.Query) (store.Page[store.User], error) {
 	return s.Store.QueryUsers(ctx, orgID, q)
+}
+
+// Seq returns the number of the organization's last event. Every change to
+// its directory appends an event, so a read that follows one with the same
+// Seq sees the same directory: caches of what it returned stay valid.
+func (s *Service) Seq(ctx context.Context, orgID string) (int64, error) {
+	return s.Store.EventSeq(ctx, orgID)
 }
 
 // UserGroups returns the groups of each user given.

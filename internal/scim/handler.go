@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,9 +78,20 @@ type Handler struct {
 	// memory that long instead of reading them on every request; a plan
 	// change then takes effect within OrgCacheTTL.
 	OrgCacheTTL time.Duration
+	// LookupCacheBytes bounds the memory kept for answering userName
+	// lookups without the store (see lookupCache);
+	// DefaultLookupCacheBytes when 0, no cache when negative.
+	LookupCacheBytes int
 
 	orgMu    sync.Mutex
 	orgCache map[string]cachedOrg
+
+	lookups *lookupCache
+	// writers are the buffers list responses stream through, reused: a
+	// fresh 32 KiB buffer per lookup was a tenth of its allocations.
+	writers sync.Pool
+	// oneUserHead opens a list response of one user, up to its resource.
+	oneUserHead []byte
 
 	user, group *schema.ResourceType
 	spc         []byte
@@ -104,6 +116,14 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		panic(fmt.Sprintf("scim: service provider config: %v", err))
 	}
 	h.spc = spc
+	if h.LookupCacheBytes >= 0 {
+		h.lookups = newLookupCache(cmp.Or(h.LookupCacheBytes, DefaultLookupCacheBytes))
+	}
+	head, err := marshal(listHeader{Schemas: []string{schema.ListResponseURN}, TotalResults: 1, ItemsPerPage: 1, StartIndex: 1})
+	if err != nil {
+		panic(fmt.Sprintf("scim: list header: %v", err))
+	}
+	h.oneUserHead = append(head[:len(head)-1], `,"Resources":[`...)
 
 	routes := map[string]func(http.ResponseWriter, *http.Request, *caller) error{
 		"GET /Users":          h.list(h.user),

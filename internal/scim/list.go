@@ -162,7 +162,15 @@ func (h *Handler) streamList(ctx context.Context, w http.ResponseWriter, c *call
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
-	bw := bufio.NewWriterSize(w, 32<<10)
+	bw, _ := h.writers.Get().(*bufio.Writer)
+	if bw == nil {
+		bw = bufio.NewWriterSize(w, 32<<10)
+	}
+	bw.Reset(w)
+	defer func() {
+		bw.Reset(nil)
+		h.writers.Put(bw)
+	}()
 	head, _ := marshal(hdr)
 	bw.Write(head[:len(head)-1])
 	bw.WriteString(`,"Resources":[`)
@@ -182,6 +190,9 @@ func (h *Handler) streamList(ctx context.Context, w http.ResponseWriter, c *call
 				return h.abort(ctx, err)
 			}
 			bw.Write(b)
+			if p.lookup != nil && hdr.TotalResults == 1 && len(pg.users) == 1 {
+				h.lookups.put(c.org.ID, p.lookup.seq, p.lookup.key, b)
+			}
 		}
 		for _, g := range pg.groups {
 			if n > 0 {

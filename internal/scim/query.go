@@ -25,6 +25,8 @@ type listParams struct {
 	cursor     *string // non-nil: cursor paging ("" asks for the first page)
 	attributes []string
 	excluded   []string
+	// lookup, when set, keeps the answer in the lookup cache.
+	lookup *lookupSlot
 }
 
 // searchRequest is the body of POST .search (RFC 7644 §3.4.3).

@@ -233,6 +233,13 @@ func (h *Handler) list(rts ...*schema.ResourceType) func(http.ResponseWriter, *h
 		if err != nil {
 			return err
 		}
+		if key, ok := h.lookupKey(rts, p); ok {
+			hit, slot, err := h.cachedLookup(r.Context(), w, c, key)
+			if err != nil || hit {
+				return err
+			}
+			p.lookup = slot
+		}
 		return h.respondList(w, r, c, p, rts)
 	}
 }
