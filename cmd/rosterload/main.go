@@ -40,8 +40,10 @@ type options struct {
 	Duration    time.Duration
 	Requests    int
 	Concurrency int
-	Token       string
-	out         io.Writer
+	// Rate, when positive, is the total requests per second offered.
+	Rate  float64
+	Token string
+	out   io.Writer
 }
 
 // flags returns a flag set with the shared flags registered.
@@ -51,6 +53,7 @@ func (o *options) flags(name string) *flag.FlagSet {
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "stop after this long (at most 10m)")
 	fs.IntVar(&o.Requests, "requests", 1_000_000, "stop after this many requests (at most 10,000,000)")
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "requests in flight (at most 256)")
+	fs.Float64Var(&o.Rate, "rate", 0, "offer this many requests per second in total instead of sending as fast as answers come (open loop; latency then counts from when each request was due, so a server falling behind shows in it)")
 	fs.StringVar(&o.Token, "token", "", "bearer token to send")
 	return fs
 }
