@@ -22,6 +22,7 @@ type directoryStore interface {
 	store.GroupStore
 	GetOrg(ctx context.Context, id string) (store.Org, error)
 	EventSeq(ctx context.Context, orgID string) (int64, error)
+	ListEvents(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error)
 }
 
 // Service manages users and groups.
@@ -102,6 +103,12 @@ func (s *Service) QueryUsers(ctx context.Context, orgID string, q store.Query) (
 // Seq sees the same directory: caches of what it returned stay valid.
 func (s *Service) Seq(ctx context.Context, orgID string) (int64, error) {
 	return s.Store.EventSeq(ctx, orgID)
+}
+
+// Changes returns the organization's events after seq after, oldest
+// first, at most limit of them: what changed since a cache was filled.
+func (s *Service) Changes(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error) {
+	return s.Store.ListEvents(ctx, orgID, after, limit)
 }
 
 // UserGroups returns the groups of each user given.

@@ -191,7 +191,7 @@ func (h *Handler) streamList(ctx context.Context, w http.ResponseWriter, c *call
 			}
 			bw.Write(b)
 			if p.lookup != nil && hdr.TotalResults == 1 && len(pg.users) == 1 {
-				h.lookups.put(c.org.ID, p.lookup.seq, p.lookup.key, b)
+				h.lookups.put(c.org.ID, p.lookup.seq, p.lookup.key, u.ID, b)
 			}
 		}
 		for _, g := range pg.groups {

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,16 +16,18 @@ import (
 // before it writes a user, GET /Users?filter=userName eq "…", from memory.
 //
 // An entry is the user's default representation, as the list response
-// carries it, found under the folded userName and stamped with the
-// organization's event number (directory.Service.Seq) read before the
-// store was. Every change to an organization's directory appends an event,
-// so an entry is served only while that number is unchanged: the answer is
-// exactly what the store would give, whichever instance made the change.
-// A change drops the organization's entries at the next lookup. Only
-// answers of one user are kept; "no such user" always goes to the store.
+// carries it, found under the folded userName. Each organization's entries
+// are valid at one point of its event log: every change to a directory
+// appends an event, so a lookup reads the organization's last event number
+// (directory.Service.Seq, one row) and, if it moved, reads the events since
+// and drops the entries they touch (see apply) before answering. The
+// answer is thus exactly what the store would give, whichever instance made
+// the change, and one user's change leaves the other entries in place, so
+// the cache keeps working while an identity provider writes. Only answers
+// of one user are kept; "no such user" always goes to the store.
 //
 // What it saves is the store query, the query for the user's groups, and
-// decoding and encoding the document: about half of the CPU of a lookup.
+// decoding and encoding the document: most of the CPU of a lookup.
 type lookupCache struct {
 	mu    sync.Mutex
 	limit int // bytes of representations kept across organizations
@@ -36,15 +39,109 @@ type lookupCache struct {
 type orgLookups struct {
 	seq   int64
 	size  int
-	users map[string][]byte // folded userName → representation
+	users map[string]lookupEntry // folded userName → entry
+	names map[string]string      // user id → folded userName
+}
+
+type lookupEntry struct {
+	id   string
+	body []byte
 }
 
 // DefaultLookupCacheBytes bounds the lookup cache when
 // Handler.LookupCacheBytes is zero: about 100,000 typical users.
 const DefaultLookupCacheBytes = 128 << 20
 
+// maxCatchUp is the most events read to bring an organization's entries
+// forward; past it they are dropped instead.
+const maxCatchUp = 256
+
 func newLookupCache(limit int) *lookupCache {
 	return &lookupCache{limit: limit, orgs: map[string]*orgLookups{}}
+}
+
+// at returns the event number the organization's entries are valid at, and
+// whether it has any.
+func (c *lookupCache) at(orgID string) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o := c.orgs[orgID]
+	if o == nil {
+		return 0, false
+	}
+	return o.seq, true
+}
+
+// advance brings the organization's entries from seq from to seq to by
+// applying evs, the events in between; with evs incomplete or nil it drops
+// them all. Another request may have moved them meanwhile; then it does
+// nothing.
+func (c *lookupCache) advance(orgID string, from, to int64, evs []store.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o := c.orgs[orgID]
+	if o == nil || o.seq != from || to <= from {
+		return
+	}
+	if int64(len(evs)) != to-from {
+		c.reset(o, to)
+		return
+	}
+	for _, e := range evs {
+		if !c.apply(o, e) {
+			c.reset(o, to)
+			return
+		}
+	}
+	o.seq = to
+}
+
+// apply drops the entries an event may have changed. It reports false for
+// an event whose reach it does not know, after which all must go.
+func (c *lookupCache) apply(o *orgLookups, e store.Event) bool {
+	switch e.Type {
+	case "user.created":
+		// A new user is no answer kept: only found users are.
+	case "user.updated", "user.deactivated", "user.reactivated", "user.deleted":
+		c.drop(o, e.SubjectID)
+	case "group.members_added", "group.members_removed":
+		var d struct {
+			Users []string `json:"users"`
+		}
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			return false
+		}
+		for _, id := range d.Users {
+			c.drop(o, id)
+		}
+	case "group.created":
+		// Members come in their own group.members_added event.
+	case "group.updated", "group.deleted":
+		// Renamed or gone: every member's groups show it.
+		return false
+	default:
+		// Workspaces, folders, grants, tokens, sign-ins and organization
+		// settings are not part of a SCIM user; anything else is unknown.
+		p, _, _ := strings.Cut(e.Type, ".")
+		switch p {
+		case "workspace", "folder", "grant", "member", "token", "sso", "org":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (c *lookupCache) drop(o *orgLookups, id string) {
+	key, ok := o.names[id]
+	if !ok {
+		return
+	}
+	n := len(o.users[key].body)
+	delete(o.users, key)
+	delete(o.names, id)
+	o.size -= n
+	c.size -= n
 }
 
 // get returns the representation of the user with folded userName key,
@@ -53,41 +150,33 @@ func (c *lookupCache) get(orgID string, seq int64, key string) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	o := c.orgs[orgID]
-	if o == nil {
+	if o == nil || o.seq != seq {
 		return nil, false
 	}
-	if o.seq != seq {
-		if o.seq < seq {
-			c.reset(o, seq)
-		}
-		return nil, false
-	}
-	b, ok := o.users[key]
-	return b, ok
+	e, ok := o.users[key]
+	return e.body, ok
 }
 
-// put keeps a representation read at seq, unless the organization has
-// moved past seq meanwhile.
-func (c *lookupCache) put(orgID string, seq int64, key string, body []byte) {
+// put keeps the representation of user id, read at seq, if the
+// organization's entries are at seq too.
+func (c *lookupCache) put(orgID string, seq int64, key, id string, body []byte) {
 	if len(body) > c.limit {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	o := c.orgs[orgID]
-	switch {
-	case o == nil:
-		o = &orgLookups{seq: seq, users: map[string][]byte{}}
+	if o == nil {
+		o = &orgLookups{seq: seq, users: map[string]lookupEntry{}, names: map[string]string{}}
 		c.orgs[orgID] = o
-	case seq < o.seq:
+	}
+	if seq != o.seq {
 		return
-	case seq > o.seq:
-		c.reset(o, seq)
 	}
 	if old, ok := o.users[key]; ok {
-		o.size -= len(old)
-		c.size -= len(old)
+		c.drop(o, old.id)
 	}
+	c.drop(o, id) // the same user under another name
 	if c.size+len(body) > c.limit {
 		// Full: start over rather than track recency on every hit. The
 		// organizations being looked up fill it again in one sync pass.
@@ -95,7 +184,8 @@ func (c *lookupCache) put(orgID string, seq int64, key string, body []byte) {
 			c.reset(other, other.seq)
 		}
 	}
-	o.users[key] = body
+	o.users[key] = lookupEntry{id: id, body: body}
+	o.names[id] = key
 	o.size += len(body)
 	c.size += len(body)
 }
@@ -104,6 +194,7 @@ func (c *lookupCache) reset(o *orgLookups, seq int64) {
 	c.size -= o.size
 	o.seq, o.size = seq, 0
 	clear(o.users)
+	clear(o.names)
 }
 
 // lookupKey reports whether the list request is the lookup the cache
@@ -138,12 +229,21 @@ type lookupSlot struct {
 	key string
 }
 
-// cachedLookup answers a lookup from the cache. On a miss it returns the
-// slot under which the store's answer is to be kept.
+// cachedLookup answers a lookup from the cache, bringing the
+// organization's entries up to date first. On a miss it returns the slot
+// under which the store's answer is to be kept.
 func (h *Handler) cachedLookup(ctx context.Context, w http.ResponseWriter, c *caller, key string) (bool, *lookupSlot, error) {
 	seq, err := h.Directory.Seq(ctx, c.org.ID)
 	if err != nil {
 		return false, nil, err
+	}
+	if at, ok := h.lookups.at(c.org.ID); ok && at < seq {
+		var evs []store.Event
+		if seq-at <= maxCatchUp {
+			// On failure evs stays short of seq-at and the entries go.
+			evs, _ = h.Directory.Changes(ctx, c.org.ID, at, int(seq-at))
+		}
+		h.lookups.advance(c.org.ID, at, seq, evs)
 	}
 	body, ok := h.lookups.get(c.org.ID, seq, key)
 	if !ok {

@@ -1,15 +1,18 @@
 package scim
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/rosterhq/roster/internal/store"
 )
 
 func TestLookupCacheBounds(t *testing.T) {
 	c := newLookupCache(10_000)
 	body := make([]byte, 100)
 	for i := 0; i < 1000; i++ {
-		c.put(fmt.Sprintf("org%d", i%3), 1, fmt.Sprintf("user%d", i), body)
+		c.put(fmt.Sprintf("org%d", i%3), 1, fmt.Sprintf("user%d", i), fmt.Sprintf("id%d", i), body)
 		if c.size > c.limit {
 			t.Fatalf("after %d entries the cache holds %d bytes, over its %d-byte limit", i+1, c.size, c.limit)
 		}
@@ -17,8 +20,8 @@ func TestLookupCacheBounds(t *testing.T) {
 	total := 0
 	for _, o := range c.orgs {
 		total += o.size
-		if o.size != len(o.users)*len(body) {
-			t.Errorf("organization size %d for %d entries", o.size, len(o.users))
+		if o.size != len(o.users)*len(body) || len(o.names) != len(o.users) {
+			t.Errorf("organization size %d for %d entries and %d ids", o.size, len(o.users), len(o.names))
 		}
 	}
 	if total != c.size {
@@ -27,20 +30,69 @@ func TestLookupCacheBounds(t *testing.T) {
 	if _, ok := c.get("org0", 1, "user999"); !ok {
 		t.Error("the last entry put is not kept")
 	}
-
-	// Entries are served only at the sequence they were read at.
-	c.put("a", 5, "x", body)
-	if _, ok := c.get("a", 6, "x"); ok {
-		t.Error("an entry read at seq 5 was served at seq 6")
-	}
-	if _, ok := c.get("a", 5, "x"); ok {
-		t.Error("an entry survived its organization moving on")
-	}
-	c.put("a", 4, "y", body) // read before the change: must not be kept
-	if _, ok := c.get("a", 6, "y"); ok {
-		t.Error("an entry read at an older seq was kept")
-	}
-	if c.put("a", 6, "big", make([]byte, c.limit+1)); c.size > c.limit {
+	if c.put("org0", 1, "big", "idbig", make([]byte, c.limit+1)); c.size > c.limit {
 		t.Error("an entry larger than the whole cache was kept")
+	}
+}
+
+func TestLookupCacheCatchUp(t *testing.T) {
+	body := []byte(`{}`)
+	ev := func(typ, subject string, data any) store.Event {
+		b, _ := json.Marshal(data)
+		return store.Event{Type: typ, SubjectID: subject, Data: b}
+	}
+	tests := []struct {
+		name string
+		evs  []store.Event
+		kept []string // of ann, bob, cy
+	}{
+		{"nothing about them", []store.Event{ev("workspace.created", "w1", nil), ev("token.revoked", "t1", nil), ev("user.created", "dee", nil)}, []string{"ann", "bob", "cy"}},
+		{"one user changed", []store.Event{ev("user.updated", "id-bob", nil)}, []string{"ann", "cy"}},
+		{"one user deleted", []store.Event{ev("user.deleted", "id-ann", nil)}, []string{"bob", "cy"}},
+		{"members added", []store.Event{ev("group.created", "g1", nil), ev("group.members_added", "g1", map[string]any{"users": []string{"id-ann", "id-cy"}})}, []string{"bob"}},
+		{"members removed", []store.Event{ev("group.members_removed", "g1", map[string]any{"users": []string{"id-cy"}})}, []string{"ann", "bob"}},
+		{"group renamed", []store.Event{ev("group.updated", "g1", nil)}, nil},
+		{"group deleted", []store.Event{ev("group.deleted", "g1", nil)}, nil},
+		{"unknown event", []store.Event{ev("user.merged", "id-ann", nil)}, nil},
+		{"events missing", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newLookupCache(1 << 20)
+			for _, u := range []string{"ann", "bob", "cy"} {
+				c.put("o", 10, u, "id-"+u, body)
+			}
+			to := int64(10 + len(tc.evs))
+			if tc.evs == nil {
+				to = 12
+			}
+			c.advance("o", 10, to, tc.evs)
+			if at, _ := c.at("o"); at != to {
+				t.Fatalf("entries at %d after catching up to %d", at, to)
+			}
+			var kept []string
+			for _, u := range []string{"ann", "bob", "cy"} {
+				if _, ok := c.get("o", to, u); ok {
+					kept = append(kept, u)
+				}
+			}
+			if fmt.Sprint(kept) != fmt.Sprint(tc.kept) {
+				t.Errorf("kept %v, want %v", kept, tc.kept)
+			}
+			if want := len(tc.kept) * len(body); c.size != want {
+				t.Errorf("size %d, want %d", c.size, want)
+			}
+		})
+	}
+
+	c := newLookupCache(1 << 20)
+	c.put("o", 5, "ann", "id-ann", body)
+	c.advance("o", 4, 6, []store.Event{ev("user.updated", "id-ann", nil)}) // from a stale position
+	if _, ok := c.get("o", 5, "ann"); !ok {
+		t.Error("a catch-up from another position changed the entries")
+	}
+	c.put("o", 4, "bob", "id-bob", body) // read before the entries' position
+	if _, ok := c.get("o", 5, "bob"); ok {
+		t.Error("an entry read at an older seq was kept")
 	}
 }
