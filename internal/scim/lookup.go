@@ -49,8 +49,9 @@ type lookupEntry struct {
 }
 
 // DefaultLookupCacheBytes bounds the lookup cache when
-// Handler.LookupCacheBytes is zero: about 100,000 typical users.
-const DefaultLookupCacheBytes = 128 << 20
+// Handler.LookupCacheBytes is zero: a user in ten groups takes about
+// 2.5 KB, so about 100,000 such users.
+const DefaultLookupCacheBytes = 256 << 20
 
 // maxCatchUp is the most events read to bring an organization's entries
 // forward; past it they are dropped instead.
@@ -137,7 +138,7 @@ func (c *lookupCache) drop(o *orgLookups, id string) {
 	if !ok {
 		return
 	}
-	n := len(o.users[key].body)
+	n := entrySize(key, id, o.users[key].body)
 	delete(o.users, key)
 	delete(o.names, id)
 	o.size -= n
@@ -160,7 +161,7 @@ func (c *lookupCache) get(orgID string, seq int64, key string) ([]byte, bool) {
 // put keeps the representation of user id, read at seq, if the
 // organization's entries are at seq too.
 func (c *lookupCache) put(orgID string, seq int64, key, id string, body []byte) {
-	if len(body) > c.limit {
+	if entrySize(key, id, body) > c.limit/4 {
 		return
 	}
 	c.mu.Lock()
@@ -177,17 +178,34 @@ func (c *lookupCache) put(orgID string, seq int64, key, id string, body []byte) 
 		c.drop(o, old.id)
 	}
 	c.drop(o, id) // the same user under another name
-	if c.size+len(body) > c.limit {
-		// Full: start over rather than track recency on every hit. The
-		// organizations being looked up fill it again in one sync pass.
-		for _, other := range c.orgs {
-			c.reset(other, other.seq)
-		}
+	n := entrySize(key, id, body)
+	if c.size+n > c.limit {
+		c.evict(c.limit * 3 / 4)
 	}
 	o.users[key] = lookupEntry{id: id, body: body}
 	o.names[id] = key
-	o.size += len(body)
-	c.size += len(body)
+	o.size += n
+	c.size += n
+}
+
+// entrySize is what an entry costs: its representation, its two keys, and
+// about as much again for the maps holding them.
+func entrySize(key, id string, body []byte) int { return len(body) + 2*len(key) + 2*len(id) + 96 }
+
+// evict drops entries at random until the cache holds at most size bytes.
+// Go's map order is randomized, so the first entries met are a random
+// sample: random eviction needs no bookkeeping on hits, and for lookups
+// spread over a directory it keeps about as many hits as least-recently-used
+// would.
+func (c *lookupCache) evict(size int) {
+	for _, o := range c.orgs {
+		for _, e := range o.users {
+			if c.size <= size {
+				return
+			}
+			c.drop(o, e.id)
+		}
+	}
 }
 
 func (c *lookupCache) reset(o *orgLookups, seq int64) {

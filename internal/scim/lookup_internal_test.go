@@ -17,21 +17,31 @@ func TestLookupCacheBounds(t *testing.T) {
 			t.Fatalf("after %d entries the cache holds %d bytes, over its %d-byte limit", i+1, c.size, c.limit)
 		}
 	}
-	total := 0
+	total, entries := 0, 0
 	for _, o := range c.orgs {
-		total += o.size
-		if o.size != len(o.users)*len(body) || len(o.names) != len(o.users) {
-			t.Errorf("organization size %d for %d entries and %d ids", o.size, len(o.users), len(o.names))
+		sum := 0
+		for key, e := range o.users {
+			sum += entrySize(key, e.id, e.body)
 		}
+		if o.size != sum || len(o.names) != len(o.users) {
+			t.Errorf("organization size %d for entries of %d bytes, %d entries and %d ids", o.size, sum, len(o.users), len(o.names))
+		}
+		total += o.size
+		entries += len(o.users)
 	}
 	if total != c.size {
 		t.Errorf("organizations hold %d bytes, the cache counts %d", total, c.size)
 	}
+	// Eviction drops a quarter, not everything.
+	if capacity := c.limit / entrySize("user999", "id999", body); entries < capacity*3/4-1 {
+		t.Errorf("%d entries kept of the %d that fit; eviction drops too much", entries, capacity)
+	}
 	if _, ok := c.get("org0", 1, "user999"); !ok {
 		t.Error("the last entry put is not kept")
 	}
-	if c.put("org0", 1, "big", "idbig", make([]byte, c.limit+1)); c.size > c.limit {
-		t.Error("an entry larger than the whole cache was kept")
+	c.put("org0", 1, "big", "idbig", make([]byte, c.limit/2))
+	if _, ok := c.get("org0", 1, "big"); ok || c.size > c.limit {
+		t.Error("an entry of half the cache was kept")
 	}
 }
 
@@ -79,7 +89,11 @@ func TestLookupCacheCatchUp(t *testing.T) {
 			if fmt.Sprint(kept) != fmt.Sprint(tc.kept) {
 				t.Errorf("kept %v, want %v", kept, tc.kept)
 			}
-			if want := len(tc.kept) * len(body); c.size != want {
+			want := 0
+			for _, u := range tc.kept {
+				want += entrySize(u, "id-"+u, body)
+			}
+			if c.size != want {
 				t.Errorf("size %d, want %d", c.size, want)
 			}
 		})
