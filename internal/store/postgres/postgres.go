@@ -112,26 +112,10 @@ const staleTables = `SELECT quote_ident(schemaname) || '.' || quote_ident(relnam
 // user creates fell under 100/s by 20,000 users. ANALYZE invalidates those
 // plans. With autovacuum on this mostly finds nothing to do.
 func analyzer(db *sql.DB, interval time.Duration) func() {
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				// Failures are retried next tick.
-				analyzeStale(context.Background(), db)
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-stopped
-	}
+	return sqlstore.Every(interval, func() {
+		// Failures are retried next time.
+		analyzeStale(context.Background(), db)
+	})
 }
 
 // analyzeStale runs ANALYZE on each table staleTables names.

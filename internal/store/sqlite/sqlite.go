@@ -199,29 +199,13 @@ func (k *walKeeper) betweenBatches(w *sql.DB) {
 // that stops it: a checkpoint every interval (see walKeeper), and planner
 // statistics refreshed on the writer (PRAGMA optimize may write them).
 func checkpointer(k *walKeeper, db, w *sql.DB, interval time.Duration) func() {
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		last := time.Now()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				// A failure (e.g. the database is busy) is retried next tick.
-				k.passive(db)
-				if time.Since(last) > optimizeInterval {
-					w.Exec("PRAGMA optimize")
-					last = time.Now()
-				}
-			}
+	last := time.Now()
+	return sqlstore.Every(interval, func() {
+		// A failure (e.g. the database is busy) is retried next time.
+		k.passive(db)
+		if time.Since(last) > optimizeInterval {
+			w.Exec("PRAGMA optimize")
+			last = time.Now()
 		}
-	}()
-	return func() {
-		close(done)
-		<-stopped
-	}
+	})
 }

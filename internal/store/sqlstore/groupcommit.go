@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -124,44 +125,50 @@ var errWriteFailed = errors.New("a write of the batch failed")
 // isolation: its write's error is the result.
 func (s *DB) tryBatch(batch []*job, results []error) error {
 	ctx := context.Background()
-	sqlTx, err := s.w.BeginTx(ctx, nil)
+	sqlTx, now, err := s.beginBatch(ctx, results)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return err
 	}
 	defer sqlTx.Rollback() //nolint:errcheck // no-op after Commit
-	now := s.clock()
+	// failed decides what a write's failure means for the batch.
+	failed := func(err error) error {
+		switch {
+		case s.d.IsRetryable(err):
+			return err
+		case len(batch) == 1:
+			results[0] = err
+			return nil
+		}
+		return errWriteFailed
+	}
 	var pending []stamped
-	for i, j := range batch {
-		results[i] = nil
+	for _, j := range batch {
 		t := &tx{Tx: sqlTx, s: s, now: now}
 		if err := j.fn(t); err != nil {
-			if len(batch) == 1 && !s.d.IsRetryable(err) {
-				results[i] = err
-				return nil
-			}
-			if s.d.IsRetryable(err) {
-				return err
-			}
-			return errWriteFailed
+			return failed(err)
 		}
 		for _, e := range t.events {
 			pending = append(pending, stamped{event: e, actor: j.actor, orgID: j.orgID})
 		}
 	}
 	if err := appendStamped(ctx, &tx{Tx: sqlTx, s: s, now: now}, pending); err != nil {
-		if len(batch) == 1 && !s.d.IsRetryable(err) {
-			results[0] = err
-			return nil
-		}
-		if s.d.IsRetryable(err) {
-			return err
-		}
-		return errWriteFailed
+		return failed(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// beginBatch starts a batch's transaction, with the time its writes
+// record, and clears the results of an earlier attempt.
+func (s *DB) beginBatch(ctx context.Context, results []error) (*sql.Tx, time.Time, error) {
+	clear(results)
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("begin: %w", err)
+	}
+	return sqlTx, s.clock(), nil
 }
 
 // tryIsolated runs the batch in one transaction, one savepoint per write: a
@@ -170,14 +177,12 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 // error of the transaction itself.
 func (s *DB) tryIsolated(batch []*job, results []error) error {
 	ctx := context.Background()
-	sqlTx, err := s.w.BeginTx(ctx, nil)
+	sqlTx, now, err := s.beginBatch(ctx, results)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return err
 	}
 	defer sqlTx.Rollback() //nolint:errcheck // no-op after Commit
-	now := s.clock()
 	for i, j := range batch {
-		results[i] = nil
 		t := &tx{Tx: sqlTx, s: s, now: now}
 		if _, err := t.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			return fmt.Errorf("savepoint: %w", err)

@@ -136,6 +136,31 @@ func (s *DB) Close() error {
 	return err
 }
 
+// Every runs fn every interval on a goroutine of its own, until the
+// returned function is called; it returns once fn has finished. The
+// engines run their background maintenance with it.
+func Every(interval time.Duration, fn func()) (stop func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fn()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
+}
+
 // Writer returns the pool that writes; tests and metrics use it.
 func (s *DB) Writer() *sql.DB { return s.w.DB }
 
