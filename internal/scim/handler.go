@@ -40,6 +40,10 @@ type Limits struct {
 	// MaxBody caps other request bodies in bytes; 32 MiB when 0 (a PUT of
 	// a group with 100,000 members is about 6 MiB).
 	MaxBody int64
+	// MaxSorted caps how many resources a query with sortBy may match,
+	// since they are all ordered before a page is cut; more is 400
+	// tooMany. 100,000 when 0.
+	MaxSorted int
 }
 
 func (l *Limits) defaults() {
@@ -57,6 +61,9 @@ func (l *Limits) defaults() {
 	}
 	if l.MaxBody == 0 {
 		l.MaxBody = MaxBody
+	}
+	if l.MaxSorted == 0 {
+		l.MaxSorted = 100_000
 	}
 }
 

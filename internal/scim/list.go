@@ -71,6 +71,9 @@ func (h *Handler) respondList(w http.ResponseWriter, r *http.Request, c *caller,
 		if err != nil {
 			return err
 		}
+		if err := h.checkSortable(ctx, c, rts[0], q); err != nil {
+			return err
+		}
 		pg, err := h.runQuery(ctx, c, rts[0], q)
 		if err != nil {
 			return err
@@ -94,6 +97,28 @@ func (h *Handler) respondList(w http.ResponseWriter, r *http.Request, c *caller,
 		hdr.ItemsPerPage += pg.len()
 	}
 	return h.streamList(ctx, w, c, hdr, pages, p)
+}
+
+// checkSortable refuses a sorted query that matches more than
+// Limits.MaxSorted resources (RFC 7644 §3.12 tooMany): every match is
+// ordered before the page is cut, so its cost grows with the matches, not
+// the page. Unsorted queries page through indexes at any size.
+func (h *Handler) checkSortable(ctx context.Context, c *caller, rt *schema.ResourceType, q store.Query) error {
+	if q.SortBy.Attr == "" {
+		return nil
+	}
+	count := q
+	count.Limit, count.Offset = 0, 0
+	pg, err := h.runQuery(ctx, c, rt, count)
+	if err != nil {
+		return err
+	}
+	if pg.total > h.Limits.MaxSorted {
+		return badRequest(schema.ScimTypeTooMany,
+			"sortBy orders every match before a page is cut, and roster sorts at most %d; this query matches %d. Narrow the filter, or leave out sortBy and page with cursor (or startIndex) in roster's fixed order",
+			h.Limits.MaxSorted, pg.total)
+	}
+	return nil
 }
 
 func pageIDs(pg page) (first, last string) {
