@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -182,7 +183,8 @@ func (c *lookupCache) put(orgID string, seq int64, key, id string, body []byte) 
 	if c.size+n > c.limit {
 		c.evict(c.limit * 3 / 4)
 	}
-	o.users[key] = lookupEntry{id: id, body: body}
+	// A copy: body may share a larger buffer the accounting would miss.
+	o.users[key] = lookupEntry{id: id, body: bytes.Clone(body)}
 	o.names[id] = key
 	o.size += n
 	c.size += n
@@ -192,11 +194,11 @@ func (c *lookupCache) put(orgID string, seq int64, key, id string, body []byte) 
 // about as much again for the maps holding them.
 func entrySize(key, id string, body []byte) int { return len(body) + 2*len(key) + 2*len(id) + 96 }
 
-// evict drops entries at random until the cache holds at most size bytes.
-// Go's map order is randomized, so the first entries met are a random
-// sample: random eviction needs no bookkeeping on hits, and for lookups
-// spread over a directory it keeps about as many hits as least-recently-used
-// would.
+// evict drops entries in map order until the cache holds at most size
+// bytes. Go randomizes map order and entries sit in buckets by the hash of
+// their userName, so what goes is close to a random sample: random
+// eviction needs no bookkeeping on hits, and for lookups spread over a
+// directory it keeps about as many hits as least-recently-used would.
 func (c *lookupCache) evict(size int) {
 	for _, o := range c.orgs {
 		for _, e := range o.users {
