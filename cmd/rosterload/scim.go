@@ -24,6 +24,7 @@ func scimScenarios() []scenario {
 		{"scim-users", "initial sync: POST /Users with unique users (Okta and Entra create users one by one)", runSCIMUsers},
 		{"scim-groups", "POST /Groups, then put every user in one big group with 1,000-member PATCHes", runSCIMGroups},
 		{"scim-lookup", "GET /Users?filter=userName eq \"…\" for random existing users (the match step of every sync)", runSCIMLookup},
+		{"scim-sync", "a sync cycle: look up a random user, and for a share of them (-changes) PATCH what changed", runSCIMSync},
 		{"scim-members", "PATCH /Groups/{id} adding and removing members, -per members per request, random groups", runSCIMMembers},
 		{"scim-add", "PATCH adding one member at a time to the group named by -group (size-independence check)", runSCIMAdd},
 		{"scim-list-groups", "GET /Groups?excludedAttributes=members&count=100 (Entra's group listing)", runSCIMListGroups},
@@ -33,13 +34,20 @@ func scimScenarios() []scenario {
 
 // send makes one SCIM request and drains the answer.
 func send(ctx context.Context, client *http.Client, o *options, method, path, body string) (int, int64, error) {
+	code, n, _, err := exchange(ctx, client, o, method, path, body, false)
+	return code, n, err
+}
+
+// exchange makes one SCIM request; it returns the answer's body when keep
+// is set, and otherwise drains it.
+func exchange(ctx context.Context, client *http.Client, o *options, method, path, body string, keep bool) (int, int64, []byte, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(o.URL, "/")+"/scim/v2"+path, rd)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+o.Token)
 	req.Header.Set("Accept", "application/scim+json")
@@ -48,11 +56,15 @@ func send(ctx context.Context, client *http.Client, o *options, method, path, bo
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, nil, err
+	}
+	defer res.Body.Close()
+	if keep {
+		b, err := io.ReadAll(res.Body)
+		return res.StatusCode, int64(len(b)), b, err
 	}
 	n, _ := io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode, n, nil
+	return res.StatusCode, n, nil, nil
 }
 
 // ids reads every id of a resource type with cursor paging, so the
@@ -181,6 +193,42 @@ func runSCIMLookup(ctx context.Context, o *options, args []string) error {
 		// Mixed case: userName matching ignores case (RFC 7643 §4.1.1).
 		f := url.QueryEscape(fmt.Sprintf(`userName eq "%s%d@EXAMPLE.com"`, prefix, rand.IntN(users)))
 		code, _, err := send(ctx, c, o, "GET", "/Users?filter="+f, "")
+		return code, err
+	})
+}
+
+func runSCIMSync(ctx context.Context, o *options, args []string) error {
+	var prefix string
+	var users int
+	var changes float64
+	if err := scimFlags(o, "scim-sync", args, func(f *flagSet) {
+		f.StringVar(&prefix, "prefix", "load", "userName prefix used by scim-users")
+		f.IntVar(&users, "users", 100000, "how many users scim-users created")
+		f.Float64Var(&changes, "changes", 0.1, "share of the users looked up that changed and are PATCHed")
+	}); err != nil {
+		return err
+	}
+	if changes < 0 || changes > 1 {
+		return fmt.Errorf("-changes must be between 0 and 1, not %g", changes)
+	}
+	return load(ctx, o, "scim-sync", func(ctx context.Context, c *http.Client, i int) (int, error) {
+		n := rand.IntN(users)
+		f := url.QueryEscape(fmt.Sprintf(`userName eq "%s%d@example.com"`, prefix, n))
+		change := rand.Float64() < changes
+		code, _, body, err := exchange(ctx, c, o, "GET", "/Users?filter="+f, "", change)
+		if err != nil || code != http.StatusOK || !change {
+			return code, err
+		}
+		var list struct {
+			Resources []struct {
+				ID string `json:"id"`
+			}
+		}
+		if err := json.Unmarshal(body, &list); err != nil || len(list.Resources) != 1 {
+			return code, fmt.Errorf("lookup of %s%d: no single user in the answer", prefix, n)
+		}
+		patch := fmt.Sprintf(`{"schemas":["%s"],"Operations":[{"op":"replace","path":"displayName","value":"Load User %d (%d)"}]}`, scimPatchURN, n, i)
+		code, _, err = send(ctx, c, o, "PATCH", "/Users/"+list.Resources[0].ID, patch)
 		return code, err
 	})
 }
