@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	var ssoOpts ssoOptions
 	ssoOpts.register(f)
 	lookupMB := f.Int("scim-lookup-cache-mb", scim.DefaultLookupCacheBytes>>20, "memory, in MiB, for answering SCIM userName lookups without the database (exact: entries lapse with every change to the organization); 0 turns it off")
+	gcPercent := f.Int("gc-percent", 200, "Go garbage-collector target (GOGC): the heap may grow this many percent over live data before a collection; the GOGC environment variable wins when set")
 	debugAddr := f.String("debug-addr", "", "if set, serve Go's profiler (/debug/pprof/) on this separate address; keep it on loopback")
 	if err := f.parse(args); err != nil {
 		return err
@@ -41,6 +43,12 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	logger, err := newLogger(env, *logFormat, *logLevel)
 	if err != nil {
 		return err
+	}
+	if env.getenv("GOGC") == "" {
+		if *gcPercent <= 0 {
+			return fmt.Errorf("--gc-percent %d: use a positive percentage (Go's default is 100)", *gcPercent)
+		}
+		debug.SetGCPercent(*gcPercent)
 	}
 	if *lookupMB < 0 {
 		return fmt.Errorf("--scim-lookup-cache-mb %d: use 0 (off) or a size in MiB", *lookupMB)
