@@ -34,7 +34,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	drain := f.Duration("drain-delay", 0, "how long /readyz reports 503 before the listener closes, for load balancers")
 	var ssoOpts ssoOptions
 	ssoOpts.register(f)
-	lookupMB := f.Int("scim-lookup-cache-mb", scim.DefaultLookupCacheBytes>>20, "memory, in MiB, for answering SCIM userName lookups without the database (exact: entries lapse with every change to the organization); 0 turns it off")
+	lookupMB := f.Int("scim-lookup-cache-mb", scim.DefaultLookupCacheBytes>>20, "memory, in MiB, for answering SCIM userName lookups without the database (exact: each lookup checks the organization's event log first); 0 turns it off")
 	gcPercent := f.Int("gc-percent", 200, "Go garbage-collector target (GOGC): the heap may grow this many percent over live data before a collection; the GOGC environment variable wins when set")
 	debugAddr := f.String("debug-addr", "", "if set, serve Go's profiler (/debug/pprof/) on this separate address; keep it on loopback")
 	if err := f.parse(args); err != nil {
