@@ -38,8 +38,8 @@ var Dialect = sqlstore.Dialect{
 	},
 	// Each write holds its organization's event counter until commit, WAL
 	// flush included, so one organization's writes commit one flush at a
-	// time: running concurrent writes as savepoints of one transaction
-	// makes one flush serve them all.
+	// time: running concurrent writes in one transaction makes one flush
+	// serve them all.
 	GroupCommit: true,
 	// An arbitrary constant shared by every roster instance.
 	LockMigrations:   "SELECT pg_advisory_lock(7265737465)",

@@ -40,9 +40,9 @@ func (s *DB) groupWrite(ctx context.Context, actor store.Actor, orgID string, fn
 	return <-j.done
 }
 
-// committer runs queued writes in batches: one transaction, one savepoint
-// per write. A write that fails is rolled back to its savepoint alone; the
-// others commit together. Statements run with a context of their own,
+// committer runs queued writes in batches of one transaction each (see
+// tryBatch and tryIsolated): a write that fails is rolled back alone and
+// the others commit together. Statements run with a context of their own,
 // never a caller's, because interrupting SQLite mid-statement can roll back
 // the whole transaction, and with it other callers' writes.
 func (s *DB) committer() {

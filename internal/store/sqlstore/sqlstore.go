@@ -40,9 +40,9 @@ type Dialect struct {
 	// UnlockMigrations undoes LockMigrations.
 	UnlockMigrations string
 	// GroupCommit runs concurrent write transactions together in one
-	// database transaction, each inside its own savepoint. It is for
-	// engines with a single writer (SQLite), where writers queue anyway:
-	// one commit then serves many writes.
+	// database transaction (see committer): one commit then serves many
+	// writes. It suits engines where writers queue anyway: SQLite's single
+	// writer, PostgreSQL's per-organization event counter.
 	GroupCommit bool
 }
 
