@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -11,6 +12,9 @@ import (
 )
 
 var cliActor = store.Actor{Kind: "cli", Name: "roster cli"}
+
+// errNoOrg answers a command that names no organization.
+var errNoOrg = errors.New(`--org is required: the organization's id, as "roster org list" shows it`)
 
 func runOrg(ctx context.Context, env *environment, args []string) error {
 	return subcommand(ctx, env, "org", args, map[string]func(context.Context, *environment, []string) error{
@@ -87,7 +91,7 @@ func orgSetPlan(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	if *id == "" {
-		return fmt.Errorf("--org is required")
+		return errNoOrg
 	}
 	s, err := db.open(ctx)
 	if err != nil {
@@ -116,7 +120,7 @@ func orgSettings(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	if *id == "" {
-		return fmt.Errorf("--org is required")
+		return errNoOrg
 	}
 	s, err := db.open(ctx)
 	if err != nil {

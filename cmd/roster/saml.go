@@ -61,7 +61,7 @@ func samlShow(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	if *org == "" {
-		return fmt.Errorf("--org is required")
+		return errNoOrg
 	}
 	svc, done, err := samlService(ctx, &db, *baseURL)
 	if err != nil {
@@ -155,7 +155,7 @@ func samlConfigure(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	if *org == "" {
-		return fmt.Errorf("--org is required")
+		return errNoOrg
 	}
 	if *file != "" && *mdURL != "" {
 		return fmt.Errorf("--idp-metadata and --idp-metadata-url exclude each other")

@@ -54,7 +54,7 @@ func tokenCreate(ctx context.Context, env *environment, args []string, group str
 		return fmt.Errorf("--admin and --org exclude each other: an admin key belongs to no organization")
 	}
 	if *org == "" && !*admin {
-		return fmt.Errorf("--org is required")
+		return errNoOrg
 	}
 	s, err := db.open(ctx)
 	if err != nil {
@@ -95,7 +95,7 @@ func tokenList(ctx context.Context, env *environment, args []string, group strin
 		return err
 	}
 	if *org == "" {
-		return fmt.Errorf("--org is required")
+		return errNoOrg
 	}
 	s, err := db.open(ctx)
 	if err != nil {
