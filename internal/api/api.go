@@ -29,13 +29,13 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/requestid"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/token"
+	"github.com/rosterhq/roster/internal/ttlcache"
 )
 
 //go:embed openapi.json
@@ -72,13 +72,8 @@ type Handler struct {
 	// DefaultAuthCacheTTL when 0, no caching when negative.
 	AuthCacheTTL time.Duration
 
-	authMu    sync.Mutex
-	authCache map[[32]byte]cachedKey
-}
-
-type cachedKey struct {
-	tok     store.Token
-	expires time.Time
+	// keys are verified keys by the SHA-256 of their text.
+	keys ttlcache.Cache[[32]byte, store.Token]
 }
 
 // route is one endpoint; the OpenAPI test walks them.
@@ -256,11 +251,8 @@ func (h *Handler) verify(ctx context.Context, text string, admin bool) (store.To
 	sum := sha256.Sum256([]byte(text))
 	now := h.now()
 	if ttl > 0 {
-		h.authMu.Lock()
-		c, ok := h.authCache[sum]
-		h.authMu.Unlock()
-		if ok && now.Before(c.expires) {
-			return c.tok, nil
+		if tok, ok := h.keys.Get(sum, now); ok {
+			return tok, nil
 		}
 	}
 	var tok store.Token
@@ -274,12 +266,7 @@ func (h *Handler) verify(ctx context.Context, text string, admin bool) (store.To
 		return store.Token{}, err
 	}
 	if ttl > 0 {
-		h.authMu.Lock()
-		if h.authCache == nil || len(h.authCache) > 10000 {
-			h.authCache = map[[32]byte]cachedKey{}
-		}
-		h.authCache[sum] = cachedKey{tok, now.Add(ttl)}
-		h.authMu.Unlock()
+		h.keys.Put(sum, tok, now.Add(ttl))
 	}
 	return tok, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster/internal/scim/schema"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/token"
+	"github.com/rosterhq/roster/internal/ttlcache"
 )
 
 // Authenticator resolves a bearer token to the token record.
@@ -90,8 +91,7 @@ type Handler struct {
 	// DefaultLookupCacheBytes when 0, no cache when negative.
 	LookupCacheBytes int
 
-	orgMu    sync.Mutex
-	orgCache map[string]cachedOrg
+	orgs ttlcache.Cache[string, store.Org]
 
 	lookups *lookupCache
 	// writers are the buffers list responses stream through, reused: a
@@ -217,31 +217,18 @@ func (h *Handler) authenticate(r *http.Request) (*caller, error) {
 	return &caller{org: org, token: t, actor: store.Actor{Kind: "scim_token", ID: t.ID, Name: t.Name}}, nil
 }
 
-type cachedOrg struct {
-	org store.Org
-	at  time.Time
-}
-
 // org reads an organization, from the cache when it is fresh.
 func (h *Handler) org(ctx context.Context, id string) (store.Org, error) {
 	if h.OrgCacheTTL <= 0 {
 		return h.Directory.Org(ctx, id)
 	}
 	now := time.Now()
-	h.orgMu.Lock()
-	c, ok := h.orgCache[id]
-	h.orgMu.Unlock()
-	if ok && now.Sub(c.at) < h.OrgCacheTTL {
-		return c.org, nil
+	if org, ok := h.orgs.Get(id, now); ok {
+		return org, nil
 	}
 	org, err := h.Directory.Org(ctx, id)
 	if err == nil {
-		h.orgMu.Lock()
-		if h.orgCache == nil || len(h.orgCache) > 10000 {
-			h.orgCache = map[string]cachedOrg{}
-		}
-		h.orgCache[id] = cachedOrg{org: org, at: now}
-		h.orgMu.Unlock()
+		h.orgs.Put(id, org, now.Add(h.OrgCacheTTL))
 	}
 	return org, err
 }

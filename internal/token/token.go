@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/ttlcache"
 )
 
 // ErrUnauthorized is the one error for every token that does not
@@ -132,12 +133,8 @@ type Service struct {
 
 	mu      sync.Mutex
 	touched map[string]time.Time
-	cache   map[string]cachedToken
-}
-
-type cachedToken struct {
-	t  store.Token
-	at time.Time
+	// cache holds token records; unknown ids are never cached.
+	cache ttlcache.Cache[string, store.Token]
 }
 
 func (s *Service) now() time.Time {
@@ -174,31 +171,20 @@ func (s *Service) List(ctx context.Context, orgID string, kind store.TokenKind) 
 // Revoke revokes a token; it stops authenticating at once.
 func (s *Service) Revoke(ctx context.Context, actor store.Actor, orgID, id string) (store.Token, error) {
 	t, err := s.Store.RevokeToken(ctx, actor, orgID, id)
-	s.mu.Lock()
-	delete(s.cache, id)
-	s.mu.Unlock()
+	s.cache.Delete(id)
 	return t, err
 }
 
 // lookup reads a token record, from the cache when it is fresh.
 func (s *Service) lookup(ctx context.Context, id string) (store.Token, error) {
 	if s.CacheTTL > 0 {
-		now := s.now()
-		s.mu.Lock()
-		c, ok := s.cache[id]
-		s.mu.Unlock()
-		if ok && now.Sub(c.at) < s.CacheTTL {
-			return c.t, nil
+		if t, ok := s.cache.Get(id, s.now()); ok {
+			return t, nil
 		}
 	}
 	t, err := s.Store.GetToken(ctx, id)
 	if err == nil && s.CacheTTL > 0 {
-		s.mu.Lock()
-		if s.cache == nil || len(s.cache) > 10000 {
-			s.cache = map[string]cachedToken{} // bounded: unknown ids are never cached
-		}
-		s.cache[id] = cachedToken{t: t, at: s.now()}
-		s.mu.Unlock()
+		s.cache.Put(id, t, s.now().Add(s.CacheTTL))
 	}
 	return t, err
 }
