@@ -168,3 +168,26 @@ func checkValid(t testing.TB, rt *schema.ResourceType, res schema.Resource) {
 		t.Fatalf("patched resource changes in a JSON round trip:\n%s\n%s", canonical(t, stripped), canonical(t, again))
 	}
 }
+
+// checkOutcome asserts what Apply gave: an error of type wantType when
+// one is expected, otherwise a valid resource with the values in want
+// (path → JSON).
+func checkOutcome(t testing.TB, rt *schema.ResourceType, got schema.Resource, err error, wantType string, want map[string]string) {
+	t.Helper()
+	if wantType != "" {
+		if err == nil {
+			t.Fatalf("Apply succeeded: %s", canonical(t, got))
+		}
+		if st := scimType(t, err); st != wantType {
+			t.Errorf("scimType = %q, want %q (%v)", st, wantType, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	for path, w := range want {
+		mustEqualJSON(t, path, at(got, path), w)
+	}
+	checkValid(t, rt, got)
+}
