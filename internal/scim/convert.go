@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -50,7 +51,7 @@ var indexedColumns = map[string]bool{"userName": true, "externalId": true, "disp
 // order. Extension attributes are named "<urn>:<name>".
 func indexValues(doc map[string]any) []store.Value {
 	var out []store.Value
-	keys := sortedKeys(doc)
+	keys := slices.Sorted(maps.Keys(doc))
 	for _, k := range keys {
 		v := doc[k]
 		if indexedColumns[k] {
@@ -58,7 +59,7 @@ func indexValues(doc map[string]any) []store.Value {
 		}
 		if strings.HasPrefix(strings.ToLower(k), "urn:") {
 			if ext, ok := v.(map[string]any); ok {
-				for _, ek := range sortedKeys(ext) {
+				for _, ek := range slices.Sorted(maps.Keys(ext)) {
 					out = appendValues(out, strings.ToLower(k+":"+ek), ext[ek])
 				}
 			}
@@ -83,7 +84,7 @@ func appendValues(out []store.Value, attr string, v any) []store.Value {
 
 func appendElem(out []store.Value, attr string, elem int, v any) []store.Value {
 	if m, ok := v.(map[string]any); ok {
-		for _, sk := range sortedKeys(m) {
+		for _, sk := range slices.Sorted(maps.Keys(m)) {
 			if s, ok := leafString(m[sk]); ok {
 				out = append(out, store.Value{Attr: attr, Elem: elem, Sub: strings.ToLower(sk), Str: s})
 			}
@@ -112,15 +113,6 @@ func leafString(v any) (string, bool) {
 		return strconv.FormatFloat(v, 'g', -1, 64), true
 	}
 	return "", false
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // marshal encodes JSON without HTML escaping, so stored values read back as

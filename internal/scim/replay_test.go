@@ -38,6 +38,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -271,7 +272,7 @@ func subset(at string, want, got any) []string {
 			return []string{fmt.Sprintf("%s: got %s, want an object", orRoot(at), short(got))}
 		}
 		var out []string
-		for _, k := range sortedMapKeys(w) {
+		for _, k := range slices.Sorted(maps.Keys(w)) {
 			gv, ok := g[k]
 			if !ok {
 				out = append(out, fmt.Sprintf("%s/%s is missing, want %s", at, k, short(w[k])))
@@ -326,15 +327,6 @@ func short(v any) string {
 		return string(b[:300]) + "…"
 	}
 	return string(b)
-}
-
-func sortedMapKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // pointer resolves a JSON Pointer (RFC 6901) in v.

@@ -3,6 +3,7 @@ package patch
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -74,7 +75,7 @@ func normalize(rt *schema.ResourceType, res schema.Resource) (schema.Resource, e
 // sub-attributes, such as manager.displayName) of every complex attribute
 // whose value the operations left unchanged.
 func restore(rt *schema.ResourceType, orig, base, out schema.Resource) {
-	for _, k := range sortedKeys(orig) {
+	for _, k := range slices.Sorted(maps.Keys(orig)) {
 		v := orig[k]
 		if v == nil || strings.EqualFold(k, "schemas") {
 			continue
@@ -86,7 +87,7 @@ func restore(rt *schema.ResourceType, orig, base, out schema.Resource) {
 				continue
 			}
 			baseExt, _ := base[s.ID].(map[string]any)
-			for _, ek := range sortedKeys(src) {
+			for _, ek := range slices.Sorted(maps.Keys(src)) {
 				if a := s.Attribute(ek); a != nil {
 					restoreOne(a, src[ek], baseExt[a.Name], dst)
 				}
@@ -245,7 +246,7 @@ func (e *engine) pathless(op string, v any, scope string) error {
 	}
 	var members []member
 	seen := make(map[string]string)
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if scope == "" && strings.EqualFold(k, "schemas") {
 			continue
 		}
@@ -782,7 +783,7 @@ func merge(a *schema.Attribute, cur, obj map[string]any) (any, error) {
 		merged = make(map[string]any, len(obj))
 	}
 	seen := make(map[*schema.Attribute]string, len(obj))
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		s := a.SubAttribute(k)
 		if s == nil {
 			_, err := a.CoerceElement(map[string]any{k: obj[k]})

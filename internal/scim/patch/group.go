@@ -3,6 +3,8 @@ package patch
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster/internal/scim/filter"
@@ -136,7 +138,7 @@ func (p *planner) pathless(op string, v any) error {
 		return errorf(schema.ScimTypeInvalidValue, "%q without a \"path\" needs a \"value\" object holding the attributes to change, got %s", op, jsonKind(v))
 	}
 	seen := make(map[string]string)
-	for _, k := range sortedKeys(obj) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if strings.EqualFold(k, "schemas") {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -165,7 +166,7 @@ func coerceSingle(a *Attribute, v any, at loc) (any, error) {
 func coerceComplex(a *Attribute, m map[string]any, at loc) (any, error) {
 	out := make(map[string]any, len(m))
 	seen := make(map[*Attribute]string, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		sub := a.SubAttribute(k)
 		if sub == nil {
 			return nil, unknownError(ScimTypeInvalidSyntax, fmt.Sprintf(
@@ -511,13 +512,4 @@ func nameList(attrs []*Attribute) string {
 		names[i] = a.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -109,7 +111,7 @@ func (rt *ResourceType) DecodeMap(m map[string]any) (Resource, error) {
 		return nil
 	}
 	extObjects := make(map[*Schema]string)
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if k == schemasKey {
 			continue
 		}
@@ -129,7 +131,7 @@ func (rt *ResourceType) DecodeMap(m map[string]any) (Resource, error) {
 					"attribute %q: expected an object holding the extension's attributes, got %s",
 					ext.ID, describe(&Attribute{}, v)))
 			}
-			for _, ek := range sortedKeys(obj) {
+			for _, ek := range slices.Sorted(maps.Keys(obj)) {
 				a := ext.Attribute(ek)
 				if a == nil {
 					return nil, unknownError(ScimTypeInvalidSyntax, fmt.Sprintf(
@@ -278,7 +280,7 @@ func (rt *ResourceType) checkSchemas(v any) (map[string]bool, error) {
 // are invalidSyntax. It returns "" when there is none.
 func uniqueKey(m map[string]any, name string) (string, error) {
 	found := ""
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !strings.EqualFold(k, name) {
 			continue
 		}

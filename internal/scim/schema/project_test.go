@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -28,7 +29,7 @@ func storedUser(t *testing.T) Resource {
 	return res
 }
 
-func keys(m map[string]any) []string { return sortedKeys(m) }
+func keys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 func TestProject(t *testing.T) {
 	id := "2819c223-7f76-453a-919d-413861904646"
