@@ -23,40 +23,36 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rosterhq/roster/internal/fault"
 )
 
 // Errors every implementation returns, wrapped with context; callers test
-// them with errors.Is.
+// them with errors.Is. They are the kinds of package fault, so a domain
+// service or an edge tests one value whichever layer the error came from.
 var (
 	// ErrNotFound means the record does not exist in the organization named.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound error = fault.NotFound
 	// ErrConflict means the write would break a uniqueness rule.
-	ErrConflict = errors.New("conflict")
+	ErrConflict error = fault.Conflict
 	// ErrVersionMismatch means a conditional write found the record at
 	// another version than the one the caller read.
-	ErrVersionMismatch = errors.New("version mismatch")
+	ErrVersionMismatch error = fault.VersionMismatch
 	// ErrInvalid means the request names something the store cannot accept,
 	// such as a membership for a user that does not exist.
-	ErrInvalid = errors.New("invalid")
+	ErrInvalid error = fault.Invalid
 )
 
-// InvalidError is ErrInvalid with a message meant for the person who made
-// the request: it says what cannot be stored and why, and holds nothing
-// internal, so an edge may show it as it is.
-type InvalidError struct{ Msg string }
+// Invalidf returns an Invalid fault whose message is meant for the person
+// who made the request: it says what cannot be stored and why, and holds
+// nothing internal, so an edge may show it as it is.
+func Invalidf(format string, args ...any) error { return fault.Invalidf(format, args...) }
 
-func (e *InvalidError) Error() string { return e.Msg }
-
-// Is makes errors.Is(err, ErrInvalid) true for an *InvalidError.
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
-
-// Invalidf returns an *InvalidError with a formatted message.
-func Invalidf(format string, args ...any) error {
-	return &InvalidError{Msg: fmt.Sprintf(format, args...)}
-}
+// InvalidError is the fault an Invalidf returns (its Kind is fault.Invalid);
+// the name stays for callers that take the message with errors.As.
+type InvalidError = fault.Error
 
 // ConflictError reports which uniqueness rule a write broke.
 type ConflictError struct {
@@ -72,6 +68,9 @@ func (e *ConflictError) Error() string {
 
 // Is makes errors.Is(err, ErrConflict) true for a *ConflictError.
 func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// Fault makes a *ConflictError a fault.Faulter: its text is meant for people.
+func (e *ConflictError) Fault() fault.Kind { return fault.Conflict }
 
 // Actor says who made a change; it is recorded with every event.
 type Actor struct {
