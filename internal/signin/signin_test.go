@@ -1,4 +1,4 @@
-package sso_test
+package signin_test
 
 import (
 	"context"
