@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim/schema"
 	"github.com/rosterhq/roster/internal/store"
@@ -73,7 +74,11 @@ func (l *Limits) defaults() {
 // another organization's resources (they answer 404).
 type Handler struct {
 	Directory *directory.Service
-	Tokens    Authenticator
+	// Orgs reads organizations (their plan); *access.Service is one.
+	Orgs interface {
+		Org(ctx context.Context, id string) (store.Org, error)
+	}
+	Tokens Authenticator
 	// BaseURL is the public URL of roster, without a trailing slash; SCIM
 	// locations are BaseURL + "/scim/v2/…".
 	BaseURL string
@@ -209,10 +214,8 @@ func (h *Handler) authenticate(r *http.Request) (*caller, error) {
 	if err != nil {
 		return nil, err
 	}
-	if org.Plan != store.PlanEnterprise {
-		return nil, &Error{Status: http.StatusForbidden, Detail: fmt.Sprintf(
-			"SCIM provisioning needs the enterprise plan; organization %q is on the %s plan. An owner can upgrade it (roster org set-plan --org %s --plan enterprise).",
-			org.Name, org.Plan, org.ID)}
+	if err := access.RequirePlan(org, "SCIM provisioning"); err != nil {
+		return nil, err
 	}
 	return &caller{org: org, token: t, actor: store.Actor{Kind: "scim_token", ID: t.ID, Name: t.Name}}, nil
 }
@@ -220,13 +223,13 @@ func (h *Handler) authenticate(r *http.Request) (*caller, error) {
 // org reads an organization, from the cache when it is fresh.
 func (h *Handler) org(ctx context.Context, id string) (store.Org, error) {
 	if h.OrgCacheTTL <= 0 {
-		return h.Directory.Org(ctx, id)
+		return h.Orgs.Org(ctx, id)
 	}
 	now := time.Now()
 	if org, ok := h.orgs.Get(id, now); ok {
 		return org, nil
 	}
-	org, err := h.Directory.Org(ctx, id)
+	org, err := h.Orgs.Org(ctx, id)
 	if err == nil {
 		h.orgs.Put(id, org, now.Add(h.OrgCacheTTL))
 	}
