@@ -15,17 +15,16 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/auth"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/scim/schema"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/token"
 	"github.com/rosterhq/roster/internal/ttlcache"
 )
 
-// Authenticator resolves a bearer token to the token record.
-type Authenticator interface {
-	Authenticate(ctx context.Context, kind store.TokenKind, text string) (store.Token, error)
-}
+// Authenticator verifies bearer tokens; *token.Service is one.
+type Authenticator = auth.Authenticator
 
 // Limits bound what one request may ask for; they are advertised in
 // /ServiceProviderConfig.
@@ -175,41 +174,35 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 // caller is the authenticated client of a request.
 type caller struct {
 	org   store.Org
-	token store.Token
 	actor store.Actor
 }
 
-// authenticated checks the bearer token and the organization's plan, then
-// runs fn, writing any error it returns as a SCIM error.
+// authenticated runs fn for a request the credential seam let through,
+// once the organization's plan allows SCIM, writing any error fn returns
+// as a SCIM error.
 func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *caller) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.authenticate(r)
+	surface := &auth.Surface{Name: "SCIM", Accept: []auth.Kind{auth.SCIMToken}, Tokens: h.Tokens}
+	return surface.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.caller(r)
 		if err == nil {
 			err = fn(w, r, c)
 		}
 		if err != nil {
 			h.writeError(w, r, err)
 		}
-	})
+	}), h.writeError)
 }
 
-var errUnauthorized = &Error{Status: http.StatusUnauthorized, Detail: "a valid SCIM bearer token is required: send \"Authorization: Bearer <token>\" with a token from \"roster token create\""}
-
-func (h *Handler) authenticate(r *http.Request) (*caller, error) {
-	scheme, text, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return nil, errUnauthorized
+// caller returns the client the seam authenticated, with its organization.
+func (h *Handler) caller(r *http.Request) (*caller, error) {
+	p, ok := auth.FromContext(r.Context())
+	if !ok {
+		return nil, fault.New(fault.Unauthorized, "a SCIM token is required")
 	}
-	t, err := h.Tokens.Authenticate(r.Context(), store.TokenSCIM, strings.TrimSpace(text))
-	if errors.Is(err, token.ErrUnauthorized) {
-		return nil, errUnauthorized
-	}
-	if err != nil {
-		return nil, err
-	}
-	org, err := h.org(r.Context(), t.OrgID)
+	org, err := h.org(r.Context(), p.OrgID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errUnauthorized
+		// The token outlived its organization: as good as revoked.
+		return nil, fault.New(fault.Unauthorized, "the SCIM token is invalid or revoked")
 	}
 	if err != nil {
 		return nil, err
@@ -217,7 +210,7 @@ func (h *Handler) authenticate(r *http.Request) (*caller, error) {
 	if err := access.RequirePlan(org, "SCIM provisioning"); err != nil {
 		return nil, err
 	}
-	return &caller{org: org, token: t, actor: store.Actor{Kind: "scim_token", ID: t.ID, Name: t.Name}}, nil
+	return &caller{org: org, actor: p.Actor()}, nil
 }
 
 // org reads an organization, from the cache when it is fresh.
