@@ -45,7 +45,7 @@ func samlService(ctx context.Context, db *dbFlags) (*sso.Service, func(), error)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &sso.Service{Store: s, Plans: &access.Orgs{Store: s}}, func() { s.Close() }, nil
+	return &sso.Service{Store: s, Orgs: &access.Service{Store: s}}, func() { s.Close() }, nil
 }
 
 // spBaseURL decides the base URL the organization's SP URLs are shown
@@ -313,8 +313,8 @@ func (o *ssoOptions) register(f *flags) {
 // ssoSurface builds the SAML and session surface and starts its
 // maintenance (purging expired sign-in records; refreshing metadata URLs
 // when outbound HTTP is allowed) until ctx ends.
-func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.Service, plans sso.PlanGuard, logger *slog.Logger, baseURL string, o ssoOptions) *signin.Handler {
-	svc := &sso.Service{Store: s, Plans: plans, Users: users, Joiner: acc, BaseURL: baseURL, Logger: logger,
+func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.Service, logger *slog.Logger, baseURL string, o ssoOptions) *signin.Handler {
+	svc := &sso.Service{Store: s, Orgs: acc, Users: users, Joiner: acc, BaseURL: baseURL, Logger: logger,
 		IdleTimeout: o.idle, MaxAge: o.maxAge}
 	refresh := time.Duration(0)
 	if o.allowOutbound {

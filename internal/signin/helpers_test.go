@@ -154,7 +154,7 @@ func (e *env) instance(s *sqlstore.DB) http.Handler {
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	acc := &access.Service{Store: s, Resolver: res}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := &sso.Service{Store: s, Plans: &access.Orgs{Store: s}, Users: dir, Joiner: acc, BaseURL: baseURL, Now: e.clock.Now,
+	svc := &sso.Service{Store: s, Orgs: acc, Users: dir, Joiner: acc, BaseURL: baseURL, Now: e.clock.Now,
 		Logger: logger, IdleTimeout: 30 * time.Minute, MaxAge: 2 * time.Hour}
 	h := &signin.Handler{Service: svc, Logger: logger}
 	mux := http.NewServeMux()

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/sso/saml"
 	"github.com/rosterhq/roster/internal/store"
@@ -22,15 +21,22 @@ import (
 // it: the HTTP edge (package signin) goes through Service.
 type Store interface {
 	store.SSOStore
-	GetOrg(ctx context.Context, id string) (store.Org, error)
-	ListOrgRoles(ctx context.Context, orgID, after string, limit int) ([]store.OrgMember, error)
 }
 
 // PlanGuard is the one enterprise-plan check, access's: nil when the
-// organization's plan includes SCIM and SSO, otherwise an error whose
-// message says so and how to upgrade.
+// organization's plan includes SCIM and SSO, otherwise a fault.PlanRequired
+// whose message says so and how to upgrade.
 type PlanGuard interface {
 	RequireEnterprise(ctx context.Context, orgID string) error
+}
+
+// Orgs is what sso needs of the organization service: the organization,
+// its plan guard, and its owners and admins (named on refusal pages).
+// *access.Service provides it.
+type Orgs interface {
+	PlanGuard
+	Org(ctx context.Context, orgID string) (store.Org, error)
+	ListOrgRoles(ctx context.Context, orgID, after string, limit int) ([]store.OrgMember, error)
 }
 
 // Users is what sign-in needs of the directory: lookups for linking and
@@ -62,8 +68,9 @@ var ErrNotConfigured = errors.New("SAML single sign-on is not configured")
 // it.
 type Service struct {
 	Store Store
-	// Plans refuses organizations whose plan does not include SSO.
-	Plans PlanGuard
+	// Orgs reads organizations and refuses those whose plan does not
+	// include SSO.
+	Orgs Orgs
 	// Users links subjects to users and creates them just in time; needed
 	// for sign-in only.
 	Users Users
@@ -135,31 +142,24 @@ func (s *Service) Secure() bool { return strings.HasPrefix(strings.ToLower(s.Bas
 
 // Org returns the organization, or a fault.NotFound naming it.
 func (s *Service) Org(ctx context.Context, orgID string) (store.Org, error) {
-	o, err := s.Store.GetOrg(ctx, orgID)
-	if fault.Is(err, fault.NotFound) {
-		return store.Org{}, fault.NotFoundf("organization %s does not exist", orgID)
-	}
-	if err != nil {
+	o, err := s.Orgs.Org(ctx, orgID)
+	if err != nil && !fault.Is(err, fault.NotFound) {
 		return store.Org{}, fmt.Errorf("organization %s: %w", orgID, err)
 	}
-	return o, nil
+	return o, err
 }
 
 // EnterpriseOrg returns the organization when its plan includes SSO. On
 // another plan it returns the organization all the same (for the name on
-// a page) with a fault.PlanRequired error that says how to upgrade.
+// a page) with the plan guard's fault.PlanRequired, which says how to
+// upgrade.
 func (s *Service) EnterpriseOrg(ctx context.Context, orgID string) (store.Org, error) {
 	o, err := s.Org(ctx, orgID)
 	if err != nil {
 		return o, err
 	}
-	if err := s.Plans.RequireEnterprise(ctx, orgID); err != nil {
-		if fault.Is(err, fault.PlanRequired) || errors.Is(err, access.ErrPlanRequired) {
-			// access's plan error predates package fault: give it the
-			// kind, keeping its message, which is written for people.
-			return o, fault.New(fault.PlanRequired, "%s", err.Error())
-		}
-		return o, fmt.Errorf("organization %s: %w", orgID, err)
+	if err := s.Orgs.RequireEnterprise(ctx, orgID); err != nil {
+		return o, err
 	}
 	return o, nil
 }

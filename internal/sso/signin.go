@@ -124,7 +124,7 @@ type Contact struct{ Name, Email string }
 // Contacts lists at most max active owners and admins of the organization
 // with their names and e-mail addresses (the userName when it is one).
 func (s *Service) Contacts(ctx context.Context, orgID string, max int) ([]Contact, error) {
-	roles, err := s.Store.ListOrgRoles(ctx, orgID, "", 50)
+	roles, err := s.Orgs.ListOrgRoles(ctx, orgID, "", 50)
 	if err != nil {
 		return nil, fmt.Errorf("list the administrators of %s: %w", orgID, err)
 	}
