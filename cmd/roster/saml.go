@@ -224,6 +224,11 @@ func samlConfigure(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	if *format != "" {
+		// Checked now, with the other flags, rather than after the base
+		// URL is settled; UpdateSettings checks it again as it stores it.
+		if _, err := sso.NameIDFormat(*format); err != nil {
+			return err
+		}
 		p.NameIDFormat = format
 	}
 	if *baseURL != "" {

@@ -139,6 +139,12 @@ func TestSAMLShowNameIDFormat(t *testing.T) {
 		!strings.Contains(err.Error(), "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress") {
 		t.Errorf("--name-id-format bogus = %v, want the short names and the URIs", err)
 	}
+	// Without a base URL yet, the flag's own error comes first.
+	noBase := map[string]string{"ROSTER_DATABASE": env["ROSTER_DATABASE"]}
+	fresh := mustRoster(t, noBase, "org", "create", "--name", "Fresh", "--plan", "enterprise").lastLine()
+	if _, err := roster(t, noBase, "saml", "configure", "--org", fresh, "--name-id-format", "bogus"); err == nil || !strings.Contains(err.Error(), "use email, persistent") {
+		t.Errorf("--name-id-format bogus before any base URL = %v", err)
+	}
 }
 
 // TestSAMLBaseURLStored: configure keeps --base-url with the organization's
