@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rosterhq/roster/internal/requestid"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -58,13 +59,14 @@ func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	s, ok := h.Current(r)
 	if !ok {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not signed in"})
+		writeError(w, http.StatusUnauthorized, "unauthorized", "not signed in: sign in with single sign-on first")
 		return
 	}
 	o, err := h.Service.Org(r.Context(), s.OrgID)
 	if err != nil {
 		h.logger().ErrorContext(r.Context(), "whoami: reading the organization failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+		writeError(w, http.StatusInternalServerError, "internal",
+			"internal error; the request id "+requestid.From(r.Context())+" identifies it in the server log")
 		return
 	}
 	expires := s.ExpiresAt
@@ -165,6 +167,16 @@ func scimError(w http.ResponseWriter, status int, detail string) {
 		"status":  fmt.Sprint(status),
 		"detail":  detail,
 	})
+}
+
+// writeError answers in the host API's error shape (docs/api.md), so a
+// host app reads /auth/whoami's refusals as it reads the API's.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	type apiError struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	writeJSON(w, status, map[string]apiError{"error": {Code: code, Message: message}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

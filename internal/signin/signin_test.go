@@ -671,3 +671,18 @@ func TestStoredBaseURL(t *testing.T) {
 		}
 	})
 }
+
+// TestWhoamiErrorShape: /auth/whoami refuses in the host API's documented
+// error shape, {"error": {"code", "message"}}, not a bare string.
+func TestWhoamiErrorShape(t *testing.T) {
+	e := newEnv(t, engines[0])
+	resp := newBrowser(t).get(e.mux, baseURL+"/auth/whoami")
+	var got struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusUnauthorized ||
+		got.Error.Code != "unauthorized" || !strings.Contains(got.Error.Message, "sign in") ||
+		resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("whoami without a session = %d %+v (%v)", resp.StatusCode, got, err)
+	}
+}

@@ -110,8 +110,8 @@ func (s *Service) logger() *slog.Logger {
 }
 
 // URLs are the addresses roster publishes for one organization as a SAML
-// service provider. They are stable: derived from the base URL and the
-// organization id only.
+// service provider. They are stable: derived from the organization's base
+// URL (stored with its configuration, or the server's) and its id only.
 type URLs struct {
 	// EntityID is the SP entity id (the "Audience URI" in Okta, the
 	// "Identifier" in Entra). It is also where the SP metadata is served.
