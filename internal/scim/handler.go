@@ -23,6 +23,29 @@ import (
 	"github.com/rosterhq/roster/internal/ttlcache"
 )
 
+// Directory is what SCIM needs of the directory service: the protocol is
+// SCIM's, the rules (ids, uniqueness, racing writes) the directory's.
+type Directory interface {
+	CreateUser(ctx context.Context, actor store.Actor, u store.User) (store.User, error)
+	GetUser(ctx context.Context, orgID, id string) (store.User, error)
+	PutUser(ctx context.Context, actor store.Actor, orgID, id string, pre directory.Precondition, build func(store.User) (store.User, error)) (store.User, error)
+	PatchUser(ctx context.Context, actor store.Actor, orgID, id string, pre directory.Precondition, change func(store.User) (store.User, error)) (store.User, error)
+	DeleteUserIf(ctx context.Context, actor store.Actor, orgID, id string, pre directory.Precondition) error
+	QueryUsers(ctx context.Context, orgID string, q store.Query) (store.Page[store.User], error)
+	UserGroups(ctx context.Context, orgID string, ids []string) (map[string][]store.GroupRef, error)
+
+	CreateGroup(ctx context.Context, actor store.Actor, g store.Group, members []string) (store.Group, error)
+	GetGroup(ctx context.Context, orgID, id string) (store.Group, error)
+	UpdateGroup(ctx context.Context, actor store.Actor, u store.GroupUpdate) (store.Group, error)
+	DeleteGroup(ctx context.Context, actor store.Actor, orgID, id string) error
+	QueryGroups(ctx context.Context, orgID string, q store.Query) (store.Page[store.Group], error)
+	ListMembers(ctx context.Context, orgID, groupID, after string, limit int) ([]store.Member, error)
+
+	// Seq and Changes tell the lookup cache what changed since it filled.
+	Seq(ctx context.Context, orgID string) (int64, error)
+	Changes(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error)
+}
+
 // Authenticator verifies bearer tokens; *token.Service is one.
 type Authenticator = auth.Authenticator
 
@@ -72,7 +95,9 @@ func (l *Limits) defaults() {
 // /scim/v2. The bearer token names the organization; a token never reaches
 // another organization's resources (they answer 404).
 type Handler struct {
-	Directory *directory.Service
+	// Directory holds the organizations' users and groups and the rules for
+	// changing them; *directory.Service is it.
+	Directory Directory
 	// Orgs reads organizations (their plan); *access.Service is one.
 	Orgs interface {
 		Org(ctx context.Context, id string) (store.Org, error)
