@@ -55,7 +55,11 @@
 // attribute without filter loses all its values; with a filter, the
 // matching values are removed, and attr[filter].sub unassigns sub in the
 // matching values. A multi-valued attribute left without values is
-// unassigned.
+// unassigned. An attribute whose definition gives an unassigned reading
+// (schema.Attribute.Unassigned) is set to it instead: removing "active",
+// or replacing it with null, makes it false, since leaving it out would let
+// the creation default (true) re-activate the user. A removal never
+// grants anything.
 //
 // Choices where RFC 7644 is silent or loose:
 //
@@ -92,7 +96,8 @@
 //     (Group members) can still be added, removed and replaced as a list.
 //   - "schemas" is maintained by the server: it lists the core schema and
 //     each extension that has data. Operations whose path is "schemas" are
-//     accepted and change nothing, and "schemas" inside a value is ignored.
+//     accepted and change nothing, and "schemas" inside a value is ignored,
+//     whether the value is pathless or that of an extension path.
 //   - Apply keeps the readOnly attributes of the stored resource (id, meta,
 //     groups) and keeps readOnly sub-attributes only while the complex
 //     value they belong to is unchanged (a new manager drops the old

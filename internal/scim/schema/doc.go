@@ -12,7 +12,7 @@
 // from the §8.7.1 representation it says so on the definition:
 //
 //   - Group displayName and members.value are required;
-//   - members has an immutable "display" sub-attribute;
+//   - members has a readOnly "display" sub-attribute;
 //   - addresses has a "primary" sub-attribute.
 //
 // The "returned" characteristics are those of §8.7.1: id is "always",
