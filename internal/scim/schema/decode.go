@@ -78,6 +78,12 @@ func (rt *ResourceType) Decode(body []byte) (Resource, error) {
 //     binary must be base64.
 //   - Required attributes (userName, Group displayName, members.value) must
 //     be present and non-empty (invalidValue).
+//   - Text is valid UTF-8 without NUL and within the attribute's MaxLength
+//     in bytes; a multi-valued attribute has at most MaxValues values
+//     (invalidValue naming the attribute and the limit).
+//   - A value of a non-caseExact attribute that equals one of its
+//     canonical values ignoring case is written canonically ("user" as
+//     the member type "User").
 //
 // Booleans sent as the strings "true" or "false" in any case are accepted;
 // see the package documentation.

@@ -194,13 +194,8 @@ func TestServerSchemasDescribeDocuments(t *testing.T) {
 	for _, s := range ServerSchemas() {
 		schemas[s.ID] = s
 	}
-	docs := []any{spc}
-	for _, d := range ResourceTypesList(exampleBase).Resources {
-		docs = append(docs, d)
-	}
-	for _, d := range SchemasList(exampleBase).Resources {
-		docs = append(docs, d)
-	}
+	docs := append([]any{spc}, ResourceTypesList(exampleBase).Resources...)
+	docs = append(docs, SchemasList(exampleBase).Resources...)
 	for _, d := range docs {
 		doc := roundTrip(t, d).(map[string]any)
 		urn := doc["schemas"].([]any)[0].(string)
