@@ -122,9 +122,11 @@
 //     the attribute (an unknown sub-attribute, a type mismatch:
 //     filter.Check failed), or a filter on Group members is not a value eq
 //     filter;
-//   - invalidValue: a value does not fit its attribute, a required value is
-//     missing, two values would be primary, "value" is missing from an add
-//     or replace, or there are more than MaxOperations operations;
+//   - invalidValue: a value does not fit its attribute or is past its
+//     limit (schema.Attribute.MaxLength, MaxValues; the result of all the
+//     operations is checked too), a required value is missing, two values
+//     would be primary, "value" is missing from an add or replace, or there
+//     are more than MaxOperations operations;
 //   - noTarget: a remove without path, an add or replace whose filter
 //     matches nothing, or a sub-attribute of a multi-valued attribute that
 //     has no values;
