@@ -67,7 +67,7 @@ func TestMemberTypeIgnoresCase(t *testing.T) {
 		if g := e.do("GET", "/scim/v2/Groups/"+gid, nil).must(t, 200); len(g.body["members"].([]any)) != 1 {
 			t.Errorf("after the PATCH: members %v", g.body["members"])
 		}
-		for _, typ := range []string{"group", "Group", "GROUP"} {
+		for _, typ := range []string{"group", "Group", "GROUP", "Person"} {
 			e.do("POST", "/scim/v2/Groups", group("nested "+typ, u1, typ)).isError(t, 400, "invalidValue")
 			e.do("PUT", "/scim/v2/Groups/"+gid, group("lower", u1, typ)).isError(t, 400, "invalidValue")
 			e.do("PATCH", "/scim/v2/Groups/"+gid, patchBody(`{"op":"add","path":"members","value":[{"value":"`+u2+`","type":"`+typ+`"}]}`)).isError(t, 400, "invalidValue")

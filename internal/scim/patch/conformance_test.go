@@ -114,7 +114,7 @@ func TestPlanGroupMemberTypeCase(t *testing.T) {
 			t.Errorf("type %q: %v", typ, err)
 		}
 	}
-	for _, typ := range []string{"group", "GROUP", "Group"} {
+	for _, typ := range []string{"group", "GROUP", "Group", "Person"} {
 		if _, err := PlanGroup(rt, "g0", decodeOps(t, body(`[{"op":"add","path":"members","value":[{"value":"g1","type":"`+typ+`"}]}]`))); scimType(t, err) != schema.ScimTypeInvalidValue {
 			t.Errorf("type %q: %v, want invalidValue", typ, err)
 		}

@@ -204,8 +204,8 @@
 // can only be value eq "id" comparisons, possibly joined by "or", because
 // anything else would have to be evaluated against the stored member list;
 // other filters are invalidFilter. Member ids are compared exactly, as the
-// store keeps them. Members whose "type" is "Group" are rejected
-// (invalidValue): nested groups are not supported, and Entra ID does not
-// provision them either. See GroupPlan for how a sequence of operations
+// store keeps them. Members whose "type" is "Group", or anything but
+// "User" (compared ignoring case), are rejected (invalidValue): nested
+// groups are not supported, and Entra ID does not provision them either. See GroupPlan for how a sequence of operations
 // folds into one change.
 package patch
