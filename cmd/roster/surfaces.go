@@ -34,11 +34,12 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 		provisioning,
 		signIn,
 		&api.Handler{
-			Access: acc,
-			Orgs:   &access.Orgs{Store: s},
-			Keys:   tokens,
-			Admin:  s,
-			Logger: logger,
+			Access:    acc,
+			Orgs:      &access.Orgs{Store: s},
+			Directory: dir,
+			Keys:      tokens,
+			Admin:     s,
+			Logger:    logger,
 		},
 	}, nil
 }
