@@ -91,9 +91,9 @@ func setupOn(t *testing.T, s *sqlstore.DB) *fixture {
 	f.do("POST", "/api/v1/orgs/"+f.orgB+"/api-keys", f.admin, `{}`, 201, &key)
 	f.keyB = key.Key
 	// Users and a group as SCIM provisions them.
-	for _, u := range []*string{&f.ann, &f.bob} {
+	for name, u := range map[string]*string{"ann@acme.test": &f.ann, "bob@acme.test": &f.bob} {
 		*u, _ = access.NewID()
-		if _, err := s.CreateUser(ctx, scim, store.User{OrgID: f.orgA, ID: *u, UserName: *u, Active: true, Attributes: json.RawMessage(`{}`)}); err != nil {
+		if _, err := s.CreateUser(ctx, scim, store.User{OrgID: f.orgA, ID: *u, UserName: name, Active: true, Attributes: json.RawMessage(`{}`)}); err != nil {
 			t.Fatal(err)
 		}
 	}
