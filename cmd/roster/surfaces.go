@@ -40,7 +40,6 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 		signIn,
 		&api.Handler{
 			Access:    acc,
-			Orgs:      &access.Orgs{Store: s},
 			Directory: dir,
 			Keys:      tokens,
 			Admin:     s,

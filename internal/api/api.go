@@ -45,8 +45,8 @@ const DefaultMaxBody = 64 << 10
 // Handler serves /api/v1. Its exported fields are its dependencies; set
 // them before Mount.
 type Handler struct {
+	// Access owns organizations, workspaces, folders, grants and joins.
 	Access *access.Service
-	Orgs   *access.Orgs
 	// Directory lists the users and groups the identity provider
 	// provisioned.
 	Directory *directory.Service

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/requestid"
 )
@@ -58,38 +57,13 @@ func answer(r *http.Request, err error) (e *apiError, internal bool) {
 	case r.Context().Err() != nil || errors.Is(err, context.Canceled):
 		return &apiError{StatusClientClosedRequest, "client_closed_request", "the client went away before the answer"}, false
 	}
-	if kind, msg, ok := kindOf(err); ok {
+	if kind, msg, ok := fault.As(err); ok {
 		if a, known := byKind[kind]; known {
 			return &apiError{a.status, a.code, msg}, false
 		}
 	}
 	return &apiError{http.StatusInternalServerError, "internal",
 		"internal error; the request id " + requestid.From(r.Context()) + " identifies it in the server log"}, true
-}
-
-// kindOf is fault.As, bridged to the access package's own errors, whose
-// kinds errors.Is finds but which are not faults yet.
-func kindOf(err error) (fault.Kind, string, bool) {
-	if kind, msg, ok := fault.As(err); ok {
-		return kind, msg, true
-	}
-	msg, ok := access.Message(err)
-	if !ok {
-		return "", "", false
-	}
-	switch {
-	case errors.Is(err, access.ErrPlanRequired):
-		return fault.PlanRequired, msg, true
-	case errors.Is(err, access.ErrForbidden):
-		return fault.Forbidden, msg, true
-	case errors.Is(err, fault.NotFound):
-		return fault.NotFound, msg, true
-	case errors.Is(err, fault.Conflict):
-		return fault.Conflict, msg, true
-	case errors.Is(err, fault.VersionMismatch):
-		return fault.VersionMismatch, msg, true
-	}
-	return fault.Invalid, msg, true
 }
 
 // writeError writes err as the API's error JSON. Internal errors are

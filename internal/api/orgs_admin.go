@@ -11,7 +11,7 @@ func (h *Handler) listOrgs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, err := h.Orgs.List(r.Context(), after, limit+1)
+	items, err := h.Access.ListOrgs(r.Context(), after, limit+1)
 	items, more, err := fetchPage(items, err, limit)
 	if err != nil {
 		return err
@@ -28,7 +28,7 @@ func (h *Handler) createOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &body); err != nil {
 		return err
 	}
-	o, err := h.Orgs.Create(r.Context(), who.Actor(), body.Name, body.Plan)
+	o, err := h.Access.CreateOrg(r.Context(), who.Actor(), body.Name, body.Plan)
 	if err != nil {
 		return err
 	}
