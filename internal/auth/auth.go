@@ -40,12 +40,14 @@ var kindOfToken = map[store.TokenKind]Kind{
 }
 
 // about says, for each kind, what people call it and how they get one.
-var about = map[Kind]struct{ name, howTo string }{
-	SCIMToken:      {"a SCIM token", "roster token create --org ID, or POST /api/v1/scim-tokens"},
-	APIKey:         {"an API key", "roster apikey create --org ID"},
-	AdminKey:       {"an admin key", "roster apikey create --admin"},
-	ConsoleSession: {"a console session", "roster console link --org ID"},
+var about = map[Kind]struct{ article, name, howTo string }{
+	SCIMToken:      {"a", "SCIM token", "roster token create --org ID, or POST /api/v1/scim-tokens"},
+	APIKey:         {"an", "API key", "roster apikey create --org ID"},
+	AdminKey:       {"an", "admin key", "roster apikey create --admin"},
+	ConsoleSession: {"a", "console session", "roster console link --org ID"},
 }
+
+func (k Kind) with() string { return about[k].article + " " + about[k].name }
 
 // Principal is who made a request.
 type Principal struct {
@@ -102,7 +104,7 @@ func (s *Surface) Authenticate(r *http.Request) (Principal, error) {
 	scheme, text, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	text = strings.TrimSpace(text)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || text == "" {
-		return Principal{}, fault.New(fault.Unauthorized, "send %s as \"Authorization: Bearer <token>\" (%s)", s.want().name, s.want().howTo)
+		return Principal{}, fault.New(fault.Unauthorized, "send %s as \"Authorization: Bearer <token>\"; get one with: %s", s.want().with(), about[s.want()].howTo)
 	}
 	tk, known := token.KindOf(text)
 	if !known {
@@ -118,20 +120,21 @@ func (s *Surface) Authenticate(r *http.Request) (Principal, error) {
 	p := Principal{Kind: kindOfToken[tk], OrgID: t.OrgID, KeyID: t.ID, Name: t.Name}
 	if !s.accepts(p.Kind) {
 		return Principal{}, fault.New(fault.WrongCredential, "this is %s; %s takes %s: %s",
-			about[p.Kind].name, s.Name, s.want().name, s.want().howTo)
+			p.Kind.with(), s.Name, s.want().with(), about[s.want()].howTo)
 	}
 	return p, nil
 }
 
 func (s *Surface) unauthorized() error {
-	return fault.New(fault.Unauthorized, "%s is invalid or revoked (%s gets a new one)", s.want().name, s.want().howTo)
+	return fault.New(fault.Unauthorized, "the %s is invalid or revoked; get a new one with: %s", about[s.want()].name, about[s.want()].howTo)
 }
 
-func (s *Surface) want() struct{ name, howTo string } {
+// want is the kind a refusal tells the caller to get.
+func (s *Surface) want() Kind {
 	if len(s.Accept) == 0 {
-		return about[APIKey]
+		return APIKey
 	}
-	return about[s.Accept[0]]
+	return s.Accept[0]
 }
 
 func (s *Surface) accepts(k Kind) bool {

@@ -55,10 +55,12 @@ func (s *Service) ListAdmin(ctx context.Context) ([]store.Token, error) {
 	return s.Store.ListAdminTokens(ctx)
 }
 
-// RevokeAdmin revokes an admin key: this Service refuses it at once, other
-// processes within their CacheTTL. Revoking a revoked key changes nothing.
+// RevokeAdmin revokes an admin key: this Service refuses it at once, and
+// so do other instances that Watch a shared store; any other process within
+// its CacheTTL. Revoking a revoked key changes nothing.
 func (s *Service) RevokeAdmin(ctx context.Context, actor store.Actor, id string) (store.Token, error) {
 	t, err := s.Store.RevokeAdminToken(ctx, id)
+	s.revocations.Add(1)
 	s.cache.Delete(adminCacheKey(id))
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Token{}, fault.NotFoundf("there is no admin key with id %q", id)
