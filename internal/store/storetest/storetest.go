@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentUserNames", testConcurrentUserNames},
 		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
 		{"AccessStore", testAccessStore},
+		{"AdminTokens", testAdminTokens},
 		{"SSO", testSSO},
 		{"Listing", testListing},
 	}
