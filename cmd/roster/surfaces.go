@@ -42,7 +42,6 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Access:    acc,
 			Directory: dir,
 			Keys:      tokens,
-			Admin:     s,
 			Logger:    logger,
 		},
 	}, nil

@@ -1,32 +1,27 @@
 package api
 
 import (
-	"context"
-
-	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/token"
+	"net/http"
 )
 
-// adminKeyCreator stores admin keys.
-type adminKeyCreator interface {
-	CreateAdminToken(ctx context.Context, t store.Token) (store.Token, error)
+// listAdminKeys lists the instance's admin keys, newest first, revoked
+// ones included (with revoked_at); never their secrets. There are a
+// handful, so the list is not paged.
+func (h *Handler) listAdminKeys(w http.ResponseWriter, r *http.Request) error {
+	ts, err := h.Keys.ListAdmin(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": mapSlice(ts, tokenOut)})
+	return nil
 }
 
-// CreateAdminKey issues an instance admin key ("roster_admin_…") in the
-// token package's format. The returned text is the only copy: the store
-// keeps the SHA-256 hash of its secret.
-func CreateAdminKey(ctx context.Context, s adminKeyCreator, name string) (string, store.Token, error) {
-	text, p, err := token.New(store.TokenAdmin)
-	if err != nil {
-		return "", store.Token{}, err
+// revokeAdminKey revokes an admin key; this instance refuses it from the
+// next request. Revoking a revoked key changes nothing.
+func (h *Handler) revokeAdminKey(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.Keys.RevokeAdmin(r.Context(), principal(r).Actor(), r.PathValue("id")); err != nil {
+		return err
 	}
-	if name == "" {
-		name = "admin key"
-	}
-	t, err := s.CreateAdminToken(ctx, store.Token{ID: p.ID, Kind: store.TokenAdmin, Name: name,
-		SecretHash: token.Hash(p.Secret), Hint: token.Hint(text)})
-	if err != nil {
-		return "", store.Token{}, err
-	}
-	return text, t, nil
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -50,12 +50,11 @@ type Handler struct {
 	// Directory lists the users and groups the identity provider
 	// provisioned.
 	Directory *directory.Service
-	// Keys verifies organization API keys and SCIM tokens and issues new
-	// ones. Revoking through it takes effect on this instance's next
-	// request, SCIM's included, when SCIM shares it.
-	Keys *token.Service
-	// Admin verifies instance admin keys.
-	Admin  adminKeys
+	// Keys verifies every credential the API takes (API keys, admin keys)
+	// and issues, lists and revokes them and SCIM tokens. Revoking through
+	// it takes effect on this instance's next request, SCIM's included
+	// when SCIM shares it.
+	Keys   *token.Service
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time

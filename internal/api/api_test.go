@@ -68,14 +68,14 @@ func setupOn(t *testing.T, s *sqlstore.DB) *fixture {
 	res := &access.Resolver{Store: s, PollInterval: -1}
 	keys := &token.Service{Store: s}
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
-	h := &api.Handler{Access: &access.Service{Store: s, Resolver: res}, Directory: dir, Keys: keys, Admin: s}
+	h := &api.Handler{Access: &access.Service{Store: s, Resolver: res}, Directory: dir, Keys: keys}
 	quiet := slog.New(slog.DiscardHandler)
 	provisioning := &provision.Handler{Directory: dir, Orgs: h.Access, Tokens: keys, Logger: quiet}
 	f := &fixture{t: t, s: s, h: h, tokens: keys, srv: httptest.NewServer(server.New(&server.Server{Logger: quiet}, provisioning, h))}
 	t.Cleanup(f.srv.Close)
 	provisioning.BaseURL = f.srv.URL
 	var err error
-	f.admin, _, err = api.CreateAdminKey(ctx, s, "ops")
+	f.admin, _, err = keys.CreateAdmin(ctx, store.Actor{Kind: "cli"}, "ops")
 	if err != nil {
 		t.Fatal(err)
 	}

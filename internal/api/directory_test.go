@@ -307,3 +307,35 @@ func mapsEqual[K comparable, V comparable](a, b map[K]V) bool {
 	}
 	return true
 }
+
+// TestAdminKeys: admin keys are listed without secrets and revoked, the
+// revocation holding on the next request though records are cached.
+func TestAdminKeys(t *testing.T) {
+	f := setup(t)
+	f.tokens.CacheTTL = time.Minute
+	second, sk, err := f.tokens.CreateAdmin(context.Background(), store.Actor{Kind: "cli"}, "rotated")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.do("GET", "/api/v1/orgs", second, "", 200, nil)
+	raw := f.do("GET", "/api/v1/admin-keys", f.admin, "", 200, nil)
+	var listed struct {
+		Items []struct{ ID, Name, Hint string }
+	}
+	json.Unmarshal([]byte(raw), &listed)
+	if len(listed.Items) != 2 || listed.Items[0].Name != "rotated" || listed.Items[0].Hint != second[len(second)-4:] || strings.Contains(raw, second) {
+		t.Errorf("admin keys = %s", raw)
+	}
+	f.do("DELETE", "/api/v1/admin-keys/"+sk.ID, f.admin, "", 204, nil)
+	var e apiErr
+	f.do("GET", "/api/v1/orgs", second, "", 401, &e)
+	if e.Error.Code != "unauthorized" {
+		t.Errorf("revoked admin key: %+v", e)
+	}
+	f.do("GET", "/api/v1/orgs", f.admin, "", 200, nil)
+	f.do("DELETE", "/api/v1/admin-keys/nope", f.admin, "", 404, &e)
+	f.do("GET", "/api/v1/admin-keys", f.keyA, "", 403, &e)
+	if e.Error.Code != "wrong_credential" {
+		t.Errorf("an API key on admin keys: %+v", e)
+	}
+}

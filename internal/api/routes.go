@@ -63,6 +63,8 @@ func (h *Handler) routes() []route {
 		{"GET", "/api/v1/orgs/{id}", authAdmin, h.adminGetOrg},
 		{"PUT", "/api/v1/orgs/{id}/plan", authAdmin, h.putPlan},
 		{"POST", "/api/v1/orgs/{id}/api-keys", authAdmin, h.createAPIKey},
+		{"GET", "/api/v1/admin-keys", authAdmin, h.listAdminKeys},
+		{"DELETE", "/api/v1/admin-keys/{id}", authAdmin, h.revokeAdminKey},
 	}
 	for _, k := range []struct {
 		plural string
