@@ -1,16 +1,20 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/token"
 )
@@ -188,4 +192,23 @@ func TestRevokedKeyFailsOnTheNextRequest(t *testing.T) {
 
 func decodeJSON(resp *http.Response, v any) error {
 	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// TestClientGoneIsNotAnInternalError: a request whose client hung up
+// answers 499 and logs no error, though its query failed.
+func TestClientGoneIsNotAnInternalError(t *testing.T) {
+	f := setup(t)
+	var logs bytes.Buffer
+	f.h.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	mux := http.NewServeMux()
+	f.h.Mount(mux)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(ctx, "GET", "/api/v1/workspaces", nil)
+	req.Header.Set("Authorization", "Bearer "+f.keyA)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	if rec.Code != api.StatusClientClosedRequest || strings.Contains(logs.String(), `"level":"ERROR"`) || !strings.Contains(logs.String(), "client went away") {
+		t.Errorf("a hung-up request = %d %s; log:\n%s", rec.Code, rec.Body, logs.String())
+	}
 }
