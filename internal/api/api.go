@@ -28,7 +28,6 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/auth"
@@ -56,8 +55,6 @@ type Handler struct {
 	// when SCIM shares it.
 	Keys   *token.Service
 	Logger *slog.Logger
-	// Now is the clock; time.Now when nil.
-	Now func() time.Time
 	// MaxBody bounds request bodies; DefaultMaxBody when 0.
 	MaxBody int64
 
@@ -103,13 +100,6 @@ func (h *Handler) serve(rt route) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 		next.ServeHTTP(w, r)
 	})
-}
-
-func (h *Handler) now() time.Time {
-	if h.Now != nil {
-		return h.Now()
-	}
-	return time.Now()
 }
 
 func (h *Handler) logger() *slog.Logger {
