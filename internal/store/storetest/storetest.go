@@ -69,6 +69,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
 		{"AccessStore", testAccessStore},
 		{"SSO", testSSO},
+		{"Console", testConsole},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
