@@ -121,22 +121,8 @@ func (s *Service) EnterLink(ctx context.Context, text string) (string, store.Con
 	if err != nil {
 		return "", store.ConsoleSession{}, err
 	}
-	p, err := Parse(TokenConsoleLink, text)
+	l, err := s.PeekLink(ctx, text)
 	if err != nil {
-		return "", store.ConsoleSession{}, fault.Invalidf("this setup link is incomplete or mistyped (was it cut when copied?); %s", howToGetLink)
-	}
-	l, err := cs.GetConsoleLink(ctx, p.ID)
-	stored := l.SecretHash
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		stored = dummyHash
-	case err != nil:
-		return "", store.ConsoleSession{}, fmt.Errorf("enter setup link: %w", err)
-	}
-	if subtle.ConstantTimeCompare(Hash(p.Secret), stored) != 1 || err != nil {
-		return "", store.ConsoleSession{}, fault.Invalidf("this setup link is not valid; %s", howToGetLink)
-	}
-	if err := linkUsable(l, s.now()); err != nil {
 		return "", store.ConsoleSession{}, err
 	}
 	secret := make([]byte, 32)
@@ -161,6 +147,34 @@ func (s *Service) EnterLink(ctx context.Context, text string) (string, store.Con
 	}
 	sess.CreatedAt, sess.LastSeenAt = now, now
 	return sessText, sess, nil
+}
+
+// PeekLink returns the setup link text is, if it could be spent now,
+// without spending it; it fails as EnterLink would.
+func (s *Service) PeekLink(ctx context.Context, text string) (store.ConsoleLink, error) {
+	cs, err := s.console()
+	if err != nil {
+		return store.ConsoleLink{}, err
+	}
+	p, err := Parse(TokenConsoleLink, text)
+	if err != nil {
+		return store.ConsoleLink{}, fault.Invalidf("this setup link is incomplete or mistyped (was it cut when copied?); %s", howToGetLink)
+	}
+	l, err := cs.GetConsoleLink(ctx, p.ID)
+	stored := l.SecretHash
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		stored = dummyHash
+	case err != nil:
+		return store.ConsoleLink{}, fmt.Errorf("read setup link: %w", err)
+	}
+	if subtle.ConstantTimeCompare(Hash(p.Secret), stored) != 1 || err != nil {
+		return store.ConsoleLink{}, fault.Invalidf("this setup link is not valid; %s", howToGetLink)
+	}
+	if err := linkUsable(l, s.now()); err != nil {
+		return store.ConsoleLink{}, err
+	}
+	return l, nil
 }
 
 func linkUsable(l store.ConsoleLink, now time.Time) error {
