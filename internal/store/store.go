@@ -192,6 +192,7 @@ type Store interface {
 	AdminTokenStore
 	SSOStore
 	ListingStore
+	ConsoleStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AdminTokens", testAdminTokens},
 		{"SSO", testSSO},
 		{"Listing", testListing},
+		{"Console", testConsole},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
