@@ -44,6 +44,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Access:    acc,
 			Directory: dir,
 			Keys:      tokens,
+			BaseURL:   baseURL,
 			Logger:    logger,
 		},
 	}, nil

@@ -53,8 +53,11 @@ type Handler struct {
 	// and issues, lists and revokes them and SCIM tokens. Revoking through
 	// it takes effect on this instance's next request, SCIM's included
 	// when SCIM shares it.
-	Keys   *token.Service
-	Logger *slog.Logger
+	Keys *token.Service
+	// BaseURL is roster's public URL, without a trailing slash; setup links
+	// point there.
+	BaseURL string
+	Logger  *slog.Logger
 	// MaxBody bounds request bodies; DefaultMaxBody when 0.
 	MaxBody int64
 

@@ -58,6 +58,8 @@ func (h *Handler) routes() []route {
 		{"GET", "/api/v1/scim-tokens", authOrg, h.listSCIMTokens},
 		{"POST", "/api/v1/scim-tokens", authOrg, h.createSCIMToken},
 		{"DELETE", "/api/v1/scim-tokens/{id}", authOrg, h.revokeSCIMToken},
+		{"POST", "/api/v1/console-links", authOrg, h.createConsoleLink},
+		{"POST", "/api/v1/orgs/{id}/console-links", authAdmin, h.adminCreateConsoleLink},
 		{"GET", "/api/v1/orgs", authAdmin, h.listOrgs},
 		{"POST", "/api/v1/orgs", authAdmin, h.createOrg},
 		{"GET", "/api/v1/orgs/{id}", authAdmin, h.adminGetOrg},
