@@ -68,6 +68,9 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentUserNames", testConcurrentUserNames},
 		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
 		{"AccessStore", testAccessStore},
+		{"GroupNameUniqueFolded", testGroupNameUnique},
+		{"ManagerReference", testManagerReference},
+		{"GroupDeleteSideEffects", testGroupDeleteSideEffects},
 		{"SSO", testSSO},
 	}
 	for _, tc := range tests {
