@@ -41,9 +41,9 @@ type User struct {
 	// ManagerDisplay is the current manager's displayName, or userName
 	// when it has none; set by the store on reads, ignored on writes.
 	ManagerDisplay string
-	Version   int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Version        int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Value is one indexed attribute value: the value of sub-attribute Sub of
