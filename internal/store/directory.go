@@ -240,9 +240,9 @@ type GroupStore interface {
 	GetGroup(ctx context.Context, orgID, id string) (Group, error)
 	// UpdateGroup applies a change atomically. The version moves only when
 	// something changed. A rename to a name another group of the
-	// organization has (folded) is a *ConflictError on "displayName". Events "group.updated" (name, externalId),
-	// "group.members_added", "group.members_removed", each only when
-	// something changed.
+	// organization has (folded) is a *ConflictError on "displayName".
+	// Events "group.updated" (name, externalId), "group.members_added",
+	// "group.members_removed", each only when something changed.
 	UpdateGroup(ctx context.Context, actor Actor, u GroupUpdate) (Group, error)
 	// DeleteGroup removes a group with its memberships, its grants and the
 	// workspace and folder memberships joined through it, in one
