@@ -21,6 +21,11 @@ import (
 // scim.Handler.LookupCacheBytes.
 func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second}
+	// On PostgreSQL, revocations made through other instances reach this
+	// one's token cache at once.
+	if err := tokens.Watch(ctx); err != nil {
+		return nil, err
+	}
 	// resolver is the in-memory access index every surface shares; each
 	// directory change invalidates it so checks in this process see it at
 	// once (other instances see it within its PollInterval).
@@ -28,7 +33,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	dir := &directory.Service{Store: s, Changed: resolver.Invalidate}
 	acc := &access.Service{Store: s, Resolver: resolver}
 	signIn := ssoSurface(ctx, s, dir, acc, logger, baseURL, ssoOpts)
-	provisioning := &scim.Handler{Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
+	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
 	signIn.Renderer = provisioning
 	return []server.Mounter{
 		provisioning,

@@ -234,6 +234,19 @@ type TokenStore interface {
 	TouchToken(ctx context.Context, id string, at time.Time) error
 }
 
+// RevocationWatcher is implemented by stores that several roster instances
+// share, so that a credential revoked through one instance stops working on
+// the others at once rather than when their caches expire.
+type RevocationWatcher interface {
+	// WatchRevocations calls fn with the id of every token or key revoked
+	// through any instance, until ctx ends, and with "" when revocations
+	// may have been missed (the watch reconnected): forget every cached
+	// credential then. watching is false, and fn never called, for a store
+	// only one process serves (SQLite), where revocations made through the
+	// server are already seen by it.
+	WatchRevocations(ctx context.Context, fn func(tokenID string)) (watching bool, err error)
+}
+
 // EventStore reads the event log. Events are written by the other methods.
 type EventStore interface {
 	// ListEvents returns the organization's events with Seq > after, in Seq

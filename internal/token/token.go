@@ -27,6 +27,7 @@ import (
 	"hash/crc32"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster/internal/store"
@@ -135,6 +136,9 @@ type Service struct {
 	touched map[string]time.Time
 	// cache holds token records; unknown ids are never cached.
 	cache ttlcache.Cache[string, store.Token]
+	// revocations counts revocations heard from other instances, so a
+	// record read before one is not cached after it (see lookup).
+	revocations atomic.Uint64
 }
 
 func (s *Service) now() time.Time {
@@ -171,6 +175,7 @@ func (s *Service) List(ctx context.Context, orgID string, kind store.TokenKind) 
 // Revoke revokes a token; it stops authenticating at once.
 func (s *Service) Revoke(ctx context.Context, actor store.Actor, orgID, id string) (store.Token, error) {
 	t, err := s.Store.RevokeToken(ctx, actor, orgID, id)
+	s.revocations.Add(1)
 	s.cache.Delete(id)
 	return t, err
 }
@@ -182,11 +187,36 @@ func (s *Service) lookup(ctx context.Context, id string) (store.Token, error) {
 			return t, nil
 		}
 	}
+	heard := s.revocations.Load()
 	t, err := s.Store.GetToken(ctx, id)
-	if err == nil && s.CacheTTL > 0 {
+	// A revocation heard while the record was read may be newer than it:
+	// caching it then could let a revoked token work for CacheTTL.
+	if err == nil && s.CacheTTL > 0 && s.revocations.Load() == heard {
 		s.cache.Put(id, t, s.now().Add(s.CacheTTL))
 	}
 	return t, err
+}
+
+// Watch makes revocations made through other instances (and the CLI) take
+// effect here at once, when the store is shared by several (PostgreSQL):
+// each one drops the token's cached record. It returns once watching, and
+// watches until ctx ends. With a store only this process serves it does
+// nothing: revocations through this Service already drop the record, and
+// one made by the CLI takes effect within CacheTTL.
+func (s *Service) Watch(ctx context.Context) error {
+	w, ok := s.Store.(store.RevocationWatcher)
+	if !ok {
+		return nil
+	}
+	_, err := w.WatchRevocations(ctx, func(id string) {
+		s.revocations.Add(1)
+		if id == "" {
+			s.cache.Clear()
+			return
+		}
+		s.cache.Delete(id)
+	})
+	return err
 }
 
 // dummyHash is compared against when the token id is unknown, so that an
