@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -250,6 +251,86 @@ func TestGroupDeleteLeavesNothing(t *testing.T) {
 		}
 		if len(snap.Grants) != 0 || len(snap.Members) != 0 {
 			t.Errorf("left behind: grants %+v, memberships %+v", snap.Grants, snap.Members)
+		}
+	})
+}
+
+// TestGroupDeleteKeepsAccessExact deletes a group over SCIM under each
+// group_removal policy and checks that the access resolver, brought
+// forward through the event log, answers as one built fresh from the
+// database, and as the membership rules say: under revoke a member invited
+// besides keeps the invitation's role, under keep joined members stay.
+func TestGroupDeleteKeepsAccessExact(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		actor := store.Actor{Kind: "cli"}
+		for _, policy := range []store.GroupRemoval{store.GroupRemovalRevoke, store.GroupRemovalKeep} {
+			t.Run(string(policy), func(t *testing.T) {
+				o := *e
+				o.org, o.token = e.newOrg(store.PlanEnterprise)
+				set := store.DefaultSettings()
+				set.GroupRemoval = policy
+				if _, err := e.store.SetOrgSettings(ctx, actor, o.org, set); err != nil {
+					t.Fatal(err)
+				}
+				ann, bob := o.createUser("ann@example.com", nil), o.createUser("bob@example.com", nil)
+				g := o.createGroup("Sales", ann, bob)
+				ws, _, err := e.store.CreateWorkspace(ctx, actor, store.Workspace{OrgID: o.org, ID: "w-" + g, Name: "Sales"}, store.Folder{ID: "h-" + g, Name: "Home"}, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				f, err := e.store.CreateFolder(ctx, actor, store.Folder{OrgID: o.org, ID: "f-" + g, WorkspaceID: ws.ID, Name: "Deals", TeamAccess: store.TeamAccessInviteOnly})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, gr := range []store.Grant{
+					{OrgID: o.org, ResourceType: store.ResourceWorkspace, ResourceID: ws.ID, GroupID: g, Role: store.RoleEditor},
+					{OrgID: o.org, ResourceType: store.ResourceFolder, ResourceID: f.ID, GroupID: g, Role: store.RoleViewer},
+				} {
+					if _, _, err := e.store.PutGrant(ctx, actor, gr); err != nil {
+						t.Fatal(err)
+					}
+				}
+				origin := store.OriginGroupPrefix + g
+				if _, err := e.store.JoinMembers(ctx, actor, []store.ResourceMember{
+					{OrgID: o.org, ResourceType: store.ResourceWorkspace, ResourceID: ws.ID, UserID: ann, Origin: origin, Role: store.RoleEditor},
+					{OrgID: o.org, ResourceType: store.ResourceWorkspace, ResourceID: ws.ID, UserID: bob, Origin: origin, Role: store.RoleEditor},
+					{OrgID: o.org, ResourceType: store.ResourceFolder, ResourceID: f.ID, UserID: ann, Origin: origin, Role: store.RoleViewer},
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := e.store.PutMember(ctx, actor, store.ResourceMember{OrgID: o.org, ResourceType: store.ResourceWorkspace, ResourceID: ws.ID,
+					UserID: bob, Origin: store.OriginInvited, Role: store.RoleViewer}); err != nil {
+					t.Fatal(err)
+				}
+				followed := &access.Resolver{Store: e.store, PollInterval: -1}
+				if l, err := followed.Level(ctx, o.org, bob, store.ResourceWorkspace, ws.ID); err != nil || l != access.LevelEditor {
+					t.Fatalf("bob before the deletion: %v, %v", l, err)
+				}
+
+				o.do("DELETE", "/scim/v2/Groups/"+g, nil).must(t, 204)
+				followed.Invalidate(o.org)
+				fresh := &access.Resolver{Store: e.store, PollInterval: -1}
+				want := map[string]access.Level{ // user on resource
+					"ann workspace": access.LevelNone, "bob workspace": access.LevelViewer, "ann folder": access.LevelNone, "bob folder": access.LevelNone,
+				}
+				if policy == store.GroupRemovalKeep {
+					want["ann workspace"], want["bob workspace"], want["ann folder"] = access.LevelEditor, access.LevelEditor, access.LevelViewer
+				}
+				for key, wantLevel := range want {
+					user, res, _ := strings.Cut(key, " ")
+					uid := map[string]string{"ann": ann, "bob": bob}[user]
+					rt, id := store.ResourceWorkspace, ws.ID
+					if res == "folder" {
+						rt, id = store.ResourceFolder, f.ID
+					}
+					for name, r := range map[string]*access.Resolver{"followed through the log": followed, "built fresh": fresh} {
+						if got, err := r.Level(ctx, o.org, uid, rt, id); err != nil || got != wantLevel {
+							t.Errorf("%s, resolver %s: %v, %v; want %v", key, name, got, err, wantLevel)
+						}
+					}
+				}
+			})
 		}
 	})
 }
