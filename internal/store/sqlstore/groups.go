@@ -276,7 +276,13 @@ func (s *DB) UpdateGroup(ctx context.Context, actor store.Actor, u store.GroupUp
 func (s *DB) DeleteGroup(ctx context.Context, actor store.Actor, orgID, id string) error {
 	err := s.write(ctx, actor, orgID, func(t *tx) error {
 		var name string
-		if err := t.QueryRowContext(ctx, `SELECT display_name FROM groups WHERE org_id = $1 AND id = $2`, orgID, id).Scan(&name); err != nil {
+		lock := ""
+		if s.d.Name == "postgres" {
+			// Joins through this group wait for the deletion, or it for
+			// them (see groupExists): none is left naming the group.
+			lock = " FOR UPDATE"
+		}
+		if err := t.QueryRowContext(ctx, `SELECT display_name FROM groups WHERE org_id = $1 AND id = $2`+lock, orgID, id).Scan(&name); err != nil {
 			return notFound(err)
 		}
 		var policy store.GroupRemoval

@@ -109,7 +109,23 @@ func (s *DB) JoinMembers(ctx context.Context, actor store.Actor, ms []store.Reso
 	err := s.write(ctx, actor, orgID, func(t *tx) error {
 		added = added[:0]
 		checked := map[string]bool{}
+		groups := map[string]bool{} // group id → exists
 		for _, m := range ms {
+			if g, ok := strings.CutPrefix(m.Origin, store.OriginGroupPrefix); ok {
+				exists, seen := groups[g]
+				if !seen {
+					var err error
+					if exists, err = t.groupExists(ctx, orgID, g); err != nil {
+						return err
+					}
+					groups[g] = exists
+				}
+				if !exists {
+					// Deleted since the caller decided: there is no group
+					// left to have joined through.
+					continue
+				}
+			}
 			if k := string(m.ResourceType) + m.ResourceID; !checked[k] {
 				if err := t.checkResource(ctx, orgID, m.ResourceType, m.ResourceID, false); err != nil {
 					return err
@@ -131,6 +147,22 @@ func (s *DB) JoinMembers(ctx context.Context, actor store.Actor, ms []store.Reso
 		return nil, fmt.Errorf("join: %w", err)
 	}
 	return added, nil
+}
+
+// groupExists reports whether the group exists, and on PostgreSQL keeps it
+// from being deleted until the transaction ends: a deletion either sees
+// the memberships this transaction joins through it, or comes first and
+// leaves none to join.
+func (t *tx) groupExists(ctx context.Context, orgID, id string) (bool, error) {
+	lock := ""
+	if t.s.d.Name == "postgres" {
+		lock = " FOR SHARE"
+	}
+	got, err := t.strings(ctx, `SELECT id FROM groups WHERE org_id = $1 AND id = $2`+lock, orgID, id)
+	if err != nil {
+		return false, fmt.Errorf("check group %s: %w", id, err)
+	}
+	return len(got) == 1, nil
 }
 
 // RemoveMember removes every membership of a user in a resource.

@@ -332,6 +332,13 @@ func testGroupDeleteSideEffects(t *testing.T, s store.Store) {
 				}
 			}
 
+			// A join decided before the deletion, recorded after it, adds
+			// nothing: there is no group left to have joined through.
+			late, err := s.JoinMembers(ctx, cli, []store.ResourceMember{joined(store.ResourceFolder, deals.ID, bob.ID, g, store.RoleViewer)})
+			if err != nil || len(late) != 0 {
+				t.Errorf("join through the deleted group = %+v, %v; want nothing added", late, err)
+			}
+
 			// The state: no grant, no membership names the deleted group.
 			snap, err := s.AccessSnapshot(ctx, o.ID)
 			if err != nil {
