@@ -24,7 +24,9 @@ import (
 // and drops the entries they touch (see apply) before answering. The
 // answer is thus exactly what the store would give, whichever instance made
 // the change, and one user's change leaves the other entries in place, so
-// the cache keeps working while an identity provider writes. Only answers
+// the cache keeps working while an identity provider writes. An answer
+// shows the user's manager's current name, so a change to a manager drops
+// the answers of the users they manage too. Only answers
 // of one user are kept; "no such user" always goes to the store.
 //
 // What it saves is the store query, the query for the user's groups, and

@@ -234,8 +234,9 @@ type AccessStore interface {
 	// Event "member.added" or "member.role_changed".
 	PutMember(ctx context.Context, actor Actor, m ResourceMember) (ResourceMember, error)
 	// JoinMembers records memberships a user earned by using a resource,
-	// skipping those already there, and returns the ones added. Event
-	// "member.joined" for each.
+	// skipping those already there and those through a group that no
+	// longer exists, and returns the ones added. Event "member.joined" for
+	// each.
 	JoinMembers(ctx context.Context, actor Actor, ms []ResourceMember) ([]ResourceMember, error)
 	// RemoveMember removes a user's memberships of a resource, all origins,
 	// or ErrNotFound when there are none. Event "member.removed".
