@@ -71,7 +71,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"GroupNameUniqueFolded", testGroupNameUnique},
 		{"ManagerReference", testManagerReference},
 		{"GroupDeleteSideEffects", testGroupDeleteSideEffects},
+		{"AdminTokens", testAdminTokens},
 		{"SSO", testSSO},
+		{"Listing", testListing},
+		{"Console", testConsole},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
