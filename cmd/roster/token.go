@@ -175,7 +175,7 @@ func never(t time.Time) string {
 // credential of the kind: it keeps what it verified in memory that long.
 func revokeDelay(k store.TokenKind) string {
 	if k == store.TokenSCIM {
-		return "within one second"
+		return "within one second (on PostgreSQL, at once)"
 	}
 	return "within two seconds"
 }
