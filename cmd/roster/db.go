@@ -33,7 +33,7 @@ const defaultDataDir = "roster-data"
 func (d *dbFlags) register(f *flags) {
 	d.env = f.env
 	f.StringVar(&d.database, "database", "", `database: "sqlite:PATH" or "postgres://user@host:5432/db" (default: SQLite in --data-dir)`)
-	f.StringVar(&d.dataDir, "data-dir", defaultDataDir, "directory of the embedded SQLite database")
+	f.StringVar(&d.dataDir, "data-dir", defaultDataDir, "directory of the embedded SQLite database, relative to the directory roster runs in")
 }
 
 // describe names the database for people.
