@@ -51,6 +51,7 @@ func commands() []command {
 		{"token", "create, list and revoke SCIM tokens", runToken},
 		{"apikey", "create, list and revoke host-app API keys", runAPIKey},
 		{"saml", "set up SAML single sign-on for an organization", runSAML},
+		{"console", "create setup links that sign owners into the web console", runConsole},
 		{"version", "print the version", func(_ context.Context, env *environment, _ []string) error {
 			fmt.Fprintln(env.stdout, "roster", version)
 			return nil

@@ -70,6 +70,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AccessStore", testAccessStore},
 		{"AdminTokens", testAdminTokens},
 		{"SSO", testSSO},
+		{"Listing", testListing},
+		{"Console", testConsole},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
