@@ -33,7 +33,7 @@ const defaultDataDir = "roster-data"
 func (d *dbFlags) register(f *flags) {
 	d.env = f.env
 	f.StringVar(&d.database, "database", "", `database: "sqlite:PATH" or "postgres://user@host:5432/db" (default: SQLite in --data-dir)`)
-	f.StringVar(&d.dataDir, "data-dir", defaultDataDir, "directory of the embedded SQLite database")
+	f.StringVar(&d.dataDir, "data-dir", defaultDataDir, "directory of the embedded SQLite database, relative to the directory roster runs in")
 }
 
 // describe names the database for people.
@@ -194,13 +194,13 @@ func (d *dbFlags) dialect() (sqlstore.Dialect, error) {
 // call the store.
 type services struct {
 	db     *sqlstore.DB
-	orgs   *access.Orgs
+	orgs   *access.Service
 	tokens *token.Service
 }
 
 // newServices builds the domain services over an open database.
 func newServices(s *sqlstore.DB) *services {
-	return &services{db: s, orgs: &access.Orgs{Store: s}, tokens: &token.Service{Store: s}}
+	return &services{db: s, orgs: &access.Service{Store: s}, tokens: &token.Service{Store: s}}
 }
 
 // services opens the existing database (see open) and builds the domain

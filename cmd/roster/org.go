@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -20,7 +21,7 @@ var errNoOrg = errors.New(`--org is required: the organization's id, as "roster 
 // means the command opened another database than the one roster serve
 // uses, so the answer names the database and how to list what it holds.
 func (s *services) org(ctx context.Context, db *dbFlags, id string) (store.Org, error) {
-	o, err := s.orgs.Get(ctx, id)
+	o, err := s.orgs.Org(ctx, id)
 	if errors.Is(err, fault.NotFound) {
 		return o, fault.NotFoundf("organization %q not found in %s; %q lists the organizations there",
 			id, db.describe(), db.env.command()+" org list")
@@ -52,7 +53,7 @@ func orgCreate(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer svc.Close()
-	o, err := svc.orgs.Create(ctx, cliActor, *name, store.Plan(*plan))
+	o, err := svc.orgs.CreateOrg(ctx, cliActor, *name, store.Plan(*plan))
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func orgList(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintln(tw, "ID\tNAME\tPLAN\tMEMBERS CREATE WORKSPACES\tGROUP REMOVAL\tCREATED")
 	after := ""
 	for {
-		page, err := svc.orgs.List(ctx, after, 500)
+		page, err := svc.orgs.ListOrgs(ctx, after, 500)
 		if err != nil {
 			return err
 		}
@@ -147,19 +148,19 @@ func orgSettings(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	set := o.Settings
+	var patch access.SettingsPatch
 	if *allow != "" {
 		v, err := strconv.ParseBool(*allow)
 		if err != nil {
 			return fmt.Errorf("--allow-members-create-workspaces must be true or false, not %q", *allow)
 		}
-		set.AllowMembersCreateWorkspaces = v
+		patch.AllowMembersCreateWorkspaces = &v
 	}
 	if *removal != "" {
-		set.GroupRemoval = store.GroupRemoval(*removal)
+		patch.GroupRemoval = (*store.GroupRemoval)(removal)
 	}
-	if set != o.Settings {
-		if o, err = svc.orgs.SetSettings(ctx, cliActor, *id, set); err != nil {
+	if patch != (access.SettingsPatch{}) {
+		if o, err = svc.orgs.UpdateSettings(ctx, cliActor, *id, patch); err != nil {
 			return err
 		}
 	}

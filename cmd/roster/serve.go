@@ -94,7 +94,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 
 	return srv.Run(ctx, func(bound net.Addr) {
 		logger.Info("roster is listening", "addr", bound.String(), "base_url", base.String(), "database", db.describe(), "version", version)
-		if page, err := orgs.List(ctx, "", 1); err == nil && len(page) == 0 {
+		if page, err := orgs.ListOrgs(ctx, "", 1); err == nil && len(page) == 0 {
 			firstStart(env, base.String(), &db)
 		}
 	})

@@ -23,7 +23,7 @@ import (
 // public URL of roster, used in the locations it hands out; lookupBytes is
 // scim.Handler.LookupCacheBytes.
 func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int) ([]server.Mounter, error) {
-	tokens := &token.Service{Store: s, CacheTTL: time.Second}
+	tokens := &token.Service{Store: s, CacheTTL: time.Second, Logger: logger} // Logger: who creates and revokes admin keys
 	// On PostgreSQL, revocations made through other instances reach this
 	// one's token cache at once.
 	if err := tokens.Watch(ctx); err != nil {

@@ -171,18 +171,14 @@ func never(t time.Time) string {
 	return t.Format(time.DateTime)
 }
 
-// revokeDelay says how soon a running roster serve refuses a revoked
-// credential of the kind: it keeps what it verified in memory that long.
-func revokeDelay(k store.TokenKind) string {
-	if k == store.TokenSCIM {
-		return "within one second"
-	}
-	return "within two seconds"
-}
+// revokeDelay says how soon a running roster serve refuses a credential
+// revoked here: it keeps token records in memory for a second, and on
+// PostgreSQL every instance is told of a revocation when it commits.
+const revokeDelay = "within one second (on PostgreSQL, at once)"
 
 func tokenRevoke(ctx context.Context, env *environment, args []string, group string, kind store.TokenKind) error {
 	f := newFlags(env, group+" revoke", group+" revoke --org ID --id TOKEN_ID"+adminUsage(env, kind, "revoke --admin ID"),
-		"Revokes a token; the id may also follow the flags. A running roster serve refuses it "+revokeDelay(kind)+",\n"+
+		"Revokes a token; the id may also follow the flags. A running roster serve refuses it "+revokeDelay+",\n"+
 			"and it is never accepted again.")
 	var db dbFlags
 	db.register(f)
