@@ -406,8 +406,8 @@ func (c *compiler) orderBy(f store.Field) (string, error) {
 	if f.Sub != "" {
 		sub = " AND s.sub = " + c.arg(f.Sub)
 	}
-	return fmt.Sprintf("(SELECT MIN(s.fold) FROM user_values s WHERE s.org_id = u.org_id AND s.user_id = u.id AND s.attr = %s%s)",
-		c.arg(f.Attr), sub), nil
+	return fmt.Sprintf("(SELECT MIN(s.fold) FROM user_values s%s WHERE s.org_id = u.org_id AND s.user_id = u.id AND s.attr = %s%s)",
+		c.s.d.ValuesByUser, c.arg(f.Attr), sub), nil
 }
 
 // where builds the WHERE clause of a query (without paging), starting

@@ -39,6 +39,14 @@ type Dialect struct {
 	LockMigrations string
 	// UnlockMigrations undoes LockMigrations.
 	UnlockMigrations string
+	// ValuesByUser, when set, follows "user_values s" in the correlated
+	// subquery that finds a user's sort key, to make the engine read it
+	// through the primary key (org_id, user_id, …): one seek per user,
+	// whatever the planner's statistics say. SQLite needs it: with
+	// statistics from a smaller directory, or none, its planner reads the
+	// key through the fold index instead, scanning every user's value for
+	// each user (quadratic: 24 s for 20,000 users).
+	ValuesByUser string
 	// GroupCommit runs concurrent write transactions together in one
 	// database transaction (see committer): one commit then serves many
 	// writes. It suits engines where writers queue anyway: SQLite's single
