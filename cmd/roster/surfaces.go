@@ -28,7 +28,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	dir := &directory.Service{Store: s, Changed: resolver.Invalidate}
 	acc := &access.Service{Store: s, Resolver: resolver}
 	signIn := ssoSurface(ctx, s, dir, acc, logger, baseURL, ssoOpts)
-	provisioning := &scim.Handler{Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
+	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
 	signIn.Renderer = provisioning
 	return []server.Mounter{
 		provisioning,

@@ -55,7 +55,7 @@ func runSeedAccess(ctx context.Context, o *options, args []string) error {
 	defer s.Close()
 	start := time.Now()
 	actor := store.Actor{Kind: "cli", Name: "rosterload seed-access"}
-	org, err := (&access.Orgs{Store: s}).Create(ctx, actor, "Load test", store.PlanEnterprise)
+	org, err := (&access.Service{Store: s}).CreateOrg(ctx, actor, "Load test", store.PlanEnterprise)
 	if err != nil {
 		return err
 	}

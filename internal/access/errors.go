@@ -4,47 +4,47 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
 )
 
-// Sentinels callers branch on with errors.Is. Not-found and conflict errors
-// use store.ErrNotFound and store.ErrConflict, so one test covers both
-// layers.
+// The fault kinds access returns, named here for its callers: every error
+// of this package meant for people is a fault (package fault) of one of
+// these kinds or of store's (not found, conflict).
 var (
-	// ErrForbidden means the request is well formed but the rules refuse
-	// it, e.g. a member creating a workspace when the organization allows
-	// only owners to.
-	ErrForbidden = errors.New("forbidden")
-	// ErrPlanRequired means the organization's plan does not include the
+	// ErrInvalid: what was asked for cannot be; the message says what to
+	// change.
+	ErrInvalid = fault.Invalid
+	// ErrForbidden: the request is well formed but the rules refuse it,
+	// e.g. a member creating a workspace when the organization allows only
+	// owners to.
+	ErrForbidden = fault.Forbidden
+	// ErrPlanRequired: the organization's plan does not include the
 	// feature; the *PlanError says which.
-	ErrPlanRequired = errors.New("enterprise plan required")
+	ErrPlanRequired = fault.PlanRequired
 )
 
-// Error is a domain error whose message is written for the person who made
-// the request: it names what is wrong and, where it can, what to do. Kind
-// is the sentinel errors.Is matches (ErrInvalid, ErrForbidden,
-// store.ErrNotFound, store.ErrConflict).
-type Error struct {
-	Kind error
-	Msg  string
-}
-
-func (e *Error) Error() string { return e.Msg }
-
-// Is makes errors.Is(err, e.Kind) true.
-func (e *Error) Is(target error) bool { return target == e.Kind }
-
-func errorf(kind error, format string, args ...any) error {
-	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+func errorf(kind fault.Kind, format string, args ...any) error {
+	return fault.New(kind, format, args...)
 }
 
 // notFound reports that a record does not exist in the organization.
 func notFound(what, id string) error {
-	return errorf(store.ErrNotFound, "%s %s does not exist in this organization", what, id)
+	return errorf(fault.NotFound, "%s %s does not exist in this organization", what, id)
+}
+
+// mapNotFound turns the store's bare not-found into a message naming the
+// record; a not-found that already says which record is kept.
+func mapNotFound(err error, what, id string) error {
+	var f fault.Faulter
+	if errors.Is(err, store.ErrNotFound) && !errors.As(err, &f) {
+		return notFound(what, id)
+	}
+	return err
 }
 
 // PlanError reports a feature the organization's plan does not include.
-// errors.Is(err, ErrPlanRequired) is true for it.
+// It is a fault of kind fault.PlanRequired.
 type PlanError struct {
 	OrgID   string
 	Plan    store.Plan
@@ -57,28 +57,18 @@ func (e *PlanError) Error() string {
 }
 
 // Is makes errors.Is(err, ErrPlanRequired) true.
-func (e *PlanError) Is(target error) bool { return target == ErrPlanRequired }
+func (e *PlanError) Is(target error) bool { return target == fault.PlanRequired }
 
-// Message returns the part of err meant for people and whether err is a
-// domain error at all (false means an internal failure whose detail
-// belongs in the log, not in a response).
-func Message(err error) (string, bool) {
-	var de *Error
-	var pe *PlanError
-	var ie *store.InvalidError
-	var ce *store.ConflictError
-	switch {
-	case errors.As(err, &de):
-		return de.Msg, true
-	case errors.As(err, &pe):
-		return pe.Error(), true
-	case errors.As(err, &ie):
-		return ie.Msg, true
-	case errors.As(err, &ce):
-		return ce.Error(), true
-	case errors.Is(err, ErrInvalid), errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound),
-		errors.Is(err, store.ErrVersionMismatch):
-		return err.Error(), true
+// Fault makes a *PlanError a fault.Faulter.
+func (e *PlanError) Fault() fault.Kind { return fault.PlanRequired }
+
+// RequirePlan is the one plan guard: it returns nil when the organization's
+// plan includes feature (SCIM, SAML and group grants need enterprise), and
+// otherwise a *PlanError that says what the feature needs and how to
+// upgrade.
+func RequirePlan(o store.Org, feature string) error {
+	if o.Plan != store.PlanEnterprise {
+		return &PlanError{OrgID: o.ID, Plan: o.Plan, Feature: feature}
 	}
-	return "", false
+	return nil
 }

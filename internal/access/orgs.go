@@ -5,32 +5,14 @@ package access
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
 
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
 )
-
-// ErrInvalid wraps errors in what a caller asked for; the message says what
-// to change.
-var ErrInvalid = errors.New("invalid request")
-
-// orgStore is what Orgs needs of the store.
-type orgStore interface {
-	CreateOrg(ctx context.Context, actor store.Actor, org store.Org) (store.Org, error)
-	GetOrg(ctx context.Context, id string) (store.Org, error)
-	ListOrgs(ctx context.Context, after string, limit int) ([]store.Org, error)
-	SetOrgPlan(ctx context.Context, actor store.Actor, id string, plan store.Plan) (store.Org, error)
-	SetOrgSettings(ctx context.Context, actor store.Actor, id string, s store.Settings) (store.Org, error)
-}
-
-// Orgs manages organizations.
-type Orgs struct {
-	Store orgStore
-}
 
 // NewID returns a new record id: a UUIDv7, so ids sort in creation order.
 func NewID() (string, error) {
@@ -41,63 +23,98 @@ func NewID() (string, error) {
 	return id.String(), nil
 }
 
-// Create creates an organization with default settings.
-func (o *Orgs) Create(ctx context.Context, actor store.Actor, name string, plan store.Plan) (store.Org, error) {
+func checkPlan(plan store.Plan) error {
+	if !plan.Valid() {
+		return errorf(fault.Invalid, "unknown plan %q: use %q or %q", plan, store.PlanFree, store.PlanEnterprise)
+	}
+	return nil
+}
+
+// CreateOrg creates an organization with default settings; plan "" is
+// the free plan.
+func (s *Service) CreateOrg(ctx context.Context, actor store.Actor, name string, plan store.Plan) (store.Org, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return store.Org{}, fmt.Errorf("an organization needs a name: %w", ErrInvalid)
+		return store.Org{}, errorf(fault.Invalid, "an organization needs a name")
+	}
+	if len(name) > 200 {
+		return store.Org{}, errorf(fault.Invalid, "an organization name may be at most 200 bytes, not %d", len(name))
 	}
 	if plan == "" {
 		plan = store.PlanFree
 	}
-	if !plan.Valid() {
-		return store.Org{}, fmt.Errorf("unknown plan %q: use %q or %q: %w", plan, store.PlanFree, store.PlanEnterprise, ErrInvalid)
+	if err := checkPlan(plan); err != nil {
+		return store.Org{}, err
 	}
 	id, err := NewID()
 	if err != nil {
 		return store.Org{}, err
 	}
-	return o.Store.CreateOrg(ctx, actor, store.Org{ID: id, Name: name, Plan: plan, Settings: store.DefaultSettings()})
+	return s.Store.CreateOrg(ctx, actor, store.Org{ID: id, Name: name, Plan: plan, Settings: store.DefaultSettings()})
 }
 
-// Get returns an organization.
-func (o *Orgs) Get(ctx context.Context, id string) (store.Org, error) {
-	return o.Store.GetOrg(ctx, id)
+// Org returns the organization.
+func (s *Service) Org(ctx context.Context, orgID string) (store.Org, error) {
+	o, err := s.Store.GetOrg(ctx, orgID)
+	return o, mapNotFound(err, "organization", orgID)
 }
 
-// List returns a page of organizations ordered by id.
-func (o *Orgs) List(ctx context.Context, after string, limit int) ([]store.Org, error) {
-	return o.Store.ListOrgs(ctx, after, limit)
+// ListOrgs returns a page of organizations ordered by id, after the id
+// given ("" for the first page).
+func (s *Service) ListOrgs(ctx context.Context, after string, limit int) ([]store.Org, error) {
+	return s.Store.ListOrgs(ctx, after, limit)
 }
 
 // SetPlan changes an organization's plan.
-func (o *Orgs) SetPlan(ctx context.Context, actor store.Actor, id string, plan store.Plan) (store.Org, error) {
-	if !plan.Valid() {
-		return store.Org{}, fmt.Errorf("unknown plan %q: use %q or %q: %w", plan, store.PlanFree, store.PlanEnterprise, ErrInvalid)
+func (s *Service) SetPlan(ctx context.Context, actor store.Actor, orgID string, plan store.Plan) (store.Org, error) {
+	if err := checkPlan(plan); err != nil {
+		return store.Org{}, err
 	}
-	return o.Store.SetOrgPlan(ctx, actor, id, plan)
+	o, err := s.Store.SetOrgPlan(ctx, actor, orgID, plan)
+	return o, s.changed(orgID, mapNotFound(err, "organization", orgID))
 }
 
-// SetSettings replaces an organization's settings.
-func (o *Orgs) SetSettings(ctx context.Context, actor store.Actor, id string, s store.Settings) (store.Org, error) {
-	if !s.GroupRemoval.Valid() {
-		return store.Org{}, fmt.Errorf("group removal must be %q or %q, not %q: %w", store.GroupRemovalRevoke, store.GroupRemovalKeep, s.GroupRemoval, ErrInvalid)
+// SettingsPatch changes some settings; nil fields stay as they are.
+type SettingsPatch struct {
+	AllowMembersCreateWorkspaces *bool               `json:"allow_members_create_workspaces"`
+	GroupRemoval                 *store.GroupRemoval `json:"group_removal"`
+}
+
+// UpdateSettings changes an organization's settings. Switching
+// group_removal to revoke ends, at once, the access of members who joined
+// through a group that no longer makes them eligible; switching to keep
+// restores it.
+func (s *Service) UpdateSettings(ctx context.Context, actor store.Actor, orgID string, p SettingsPatch) (store.Org, error) {
+	o, err := s.Org(ctx, orgID)
+	if err != nil {
+		return o, err
 	}
-	return o.Store.SetOrgSettings(ctx, actor, id, s)
+	set := o.Settings
+	if p.AllowMembersCreateWorkspaces != nil {
+		set.AllowMembersCreateWorkspaces = *p.AllowMembersCreateWorkspaces
+	}
+	if p.GroupRemoval != nil {
+		if !p.GroupRemoval.Valid() {
+			return o, errorf(fault.Invalid, "group_removal must be %q or %q, not %q", store.GroupRemovalRevoke, store.GroupRemovalKeep, *p.GroupRemoval)
+		}
+		set.GroupRemoval = *p.GroupRemoval
+	}
+	if set == o.Settings {
+		return o, nil
+	}
+	o, err = s.Store.SetOrgSettings(ctx, actor, orgID, set)
+	return o, s.changed(orgID, err)
 }
 
 // RequireEnterprise returns nil when the organization is on the enterprise
-// plan, and otherwise a *PlanError (errors.Is(err, ErrPlanRequired)) whose
-// message says that SCIM and SAML need the enterprise plan and how to
-// upgrade. The SCIM and SSO surfaces call it before serving an
-// organization and answer 403 with the message.
-func (o *Orgs) RequireEnterprise(ctx context.Context, orgID string) error {
-	org, err := o.Store.GetOrg(ctx, orgID)
+// plan, and otherwise a *PlanError whose message says that SCIM and SAML
+// need the enterprise plan and how to upgrade. The SCIM and SSO surfaces
+// call it (or RequirePlan on an organization they hold) before serving an
+// organization.
+func (s *Service) RequireEnterprise(ctx context.Context, orgID string) error {
+	o, err := s.Org(ctx, orgID)
 	if err != nil {
-		return mapNotFound(err, "organization", orgID)
+		return err
 	}
-	if org.Plan != store.PlanEnterprise {
-		return &PlanError{OrgID: orgID, Plan: org.Plan, Feature: "SCIM provisioning and SAML single sign-on"}
-	}
-	return nil
+	return RequirePlan(o, "SCIM provisioning and SAML single sign-on")
 }

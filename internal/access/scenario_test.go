@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/storetest"
 )
@@ -73,7 +74,7 @@ func seedScenario(t *testing.T, s store.Store, policy store.GroupRemoval) {
 	}
 	// A grant on a folder that follows its workspace is refused, saying why.
 	_, _, err = w.svc.PutGrant(ctx, ownerActor, w.org.ID, F, plans.ID, sales.ID, store.RoleViewer)
-	if msg, _ := access.Message(err); !errors.Is(err, store.ErrInvalid) || !strings.Contains(msg, "invite_only") {
+	if _, msg, _ := fault.As(err); !errors.Is(err, store.ErrInvalid) || !strings.Contains(msg, "invite_only") {
 		t.Errorf("grant on a workspace-access folder: err = %v, want an invalid error naming invite_only", err)
 	}
 	if _, _, err := w.svc.PutGrant(ctx, ownerActor, w.org.ID, F, deals.ID, sales.ID, store.RoleViewer); err != nil {
@@ -315,8 +316,7 @@ func TestPlansAndSettings(t *testing.T) {
 	if _, err := w.svc.SetOrgRole(ctx, ownerActor, w.org.ID, olga.ID, store.OrgOwner); err != nil {
 		t.Fatal(err)
 	}
-	orgs := &access.Orgs{Store: s}
-	err := orgs.RequireEnterprise(ctx, w.org.ID)
+	err := w.svc.RequireEnterprise(ctx, w.org.ID)
 	var pe *access.PlanError
 	if !errors.As(err, &pe) || !errors.Is(err, access.ErrPlanRequired) || !strings.Contains(err.Error(), "SCIM") {
 		t.Errorf("RequireEnterprise on free = %v; want a PlanError naming SCIM", err)
@@ -344,7 +344,7 @@ func TestPlansAndSettings(t *testing.T) {
 	if _, err := w.svc.SetPlan(ctx, ownerActor, w.org.ID, store.PlanEnterprise); err != nil {
 		t.Fatal(err)
 	}
-	if err := orgs.RequireEnterprise(ctx, w.org.ID); err != nil {
+	if err := w.svc.RequireEnterprise(ctx, w.org.ID); err != nil {
 		t.Errorf("RequireEnterprise on enterprise = %v", err)
 	}
 	if _, _, err := w.svc.PutGrant(ctx, ownerActor, w.org.ID, store.ResourceWorkspace, ws.ID, g.ID, store.RoleViewer); err != nil {

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
 )
 
 // serviceStore is what Service needs of the store.
 type serviceStore interface {
 	store.AccessStore
+	CreateOrg(ctx context.Context, actor store.Actor, org store.Org) (store.Org, error)
 	GetOrg(ctx context.Context, id string) (store.Org, error)
+	ListOrgs(ctx context.Context, after string, limit int) ([]store.Org, error)
 	SetOrgPlan(ctx context.Context, actor store.Actor, id string, plan store.Plan) (store.Org, error)
 	SetOrgSettings(ctx context.Context, actor store.Actor, id string, s store.Settings) (store.Org, error)
 	GetGroup(ctx context.Context, orgID, id string) (store.Group, error)
@@ -38,70 +41,13 @@ func (s *Service) changed(orgID string, err error) error {
 	return err
 }
 
-// mapNotFound turns the store's bare not-found into a message naming the
-// record.
-func mapNotFound(err error, what, id string) error {
-	var de *Error
-	if errors.Is(err, store.ErrNotFound) && !errors.As(err, &de) {
-		return notFound(what, id)
-	}
-	return err
-}
-
-// SettingsPatch changes some settings; nil fields stay as they are.
-type SettingsPatch struct {
-	AllowMembersCreateWorkspaces *bool               `json:"allow_members_create_workspaces"`
-	GroupRemoval                 *store.GroupRemoval `json:"group_removal"`
-}
-
-// Org returns the organization.
-func (s *Service) Org(ctx context.Context, orgID string) (store.Org, error) {
-	o, err := s.Store.GetOrg(ctx, orgID)
-	return o, mapNotFound(err, "organization", orgID)
-}
-
-// UpdateSettings changes an organization's settings. Switching
-// group_removal to revoke ends, at once, the access of members who joined
-// through a group that no longer makes them eligible; switching to keep
-// restores it.
-func (s *Service) UpdateSettings(ctx context.Context, actor store.Actor, orgID string, p SettingsPatch) (store.Org, error) {
-	o, err := s.Org(ctx, orgID)
-	if err != nil {
-		return o, err
-	}
-	set := o.Settings
-	if p.AllowMembersCreateWorkspaces != nil {
-		set.AllowMembersCreateWorkspaces = *p.AllowMembersCreateWorkspaces
-	}
-	if p.GroupRemoval != nil {
-		if !p.GroupRemoval.Valid() {
-			return o, errorf(ErrInvalid, "group_removal must be %q or %q, not %q", store.GroupRemovalRevoke, store.GroupRemovalKeep, *p.GroupRemoval)
-		}
-		set.GroupRemoval = *p.GroupRemoval
-	}
-	if set == o.Settings {
-		return o, nil
-	}
-	o, err = s.Store.SetOrgSettings(ctx, actor, orgID, set)
-	return o, s.changed(orgID, err)
-}
-
-// SetPlan changes an organization's plan.
-func (s *Service) SetPlan(ctx context.Context, actor store.Actor, orgID string, plan store.Plan) (store.Org, error) {
-	if !plan.Valid() {
-		return store.Org{}, errorf(ErrInvalid, "plan must be %q or %q, not %q", store.PlanFree, store.PlanEnterprise, plan)
-	}
-	o, err := s.Store.SetOrgPlan(ctx, actor, orgID, plan)
-	return o, s.changed(orgID, mapNotFound(err, "organization", orgID))
-}
-
 func checkName(what, name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", errorf(ErrInvalid, "a %s needs a name", what)
+		return "", errorf(fault.Invalid, "a %s needs a name", what)
 	}
 	if len(name) > 200 {
-		return "", errorf(ErrInvalid, "a %s name may be at most 200 bytes, not %d", what, len(name))
+		return "", errorf(fault.Invalid, "a %s name may be at most 200 bytes, not %d", what, len(name))
 	}
 	return name, nil
 }
@@ -121,7 +67,7 @@ func (s *Service) CreateWorkspace(ctx context.Context, actor store.Actor, orgID,
 			return store.Workspace{}, store.Folder{}, err
 		}
 		if !ok {
-			return store.Workspace{}, store.Folder{}, errorf(ErrForbidden, "user %s may not create a workspace: %s", creatorID, why)
+			return store.Workspace{}, store.Folder{}, errorf(fault.Forbidden, "user %s may not create a workspace: %s", creatorID, why)
 		}
 	}
 	wid, err := NewID()
@@ -224,7 +170,7 @@ func (s *Service) resource(ctx context.Context, orgID string, rt store.ResourceT
 		_, err := s.GetFolder(ctx, orgID, id)
 		return err
 	}
-	return errorf(ErrInvalid, "resource type must be %q or %q, not %q", store.ResourceWorkspace, store.ResourceFolder, rt)
+	return errorf(fault.Invalid, "resource type must be %q or %q, not %q", store.ResourceWorkspace, store.ResourceFolder, rt)
 }
 
 // PutGrant gives a group a role on a workspace or an invite-only folder,
@@ -232,14 +178,14 @@ func (s *Service) resource(ctx context.Context, orgID string, rt store.ResourceT
 // groups come from SCIM. created reports a new grant.
 func (s *Service) PutGrant(ctx context.Context, actor store.Actor, orgID string, rt store.ResourceType, resourceID, groupID string, role store.Role) (store.Grant, bool, error) {
 	if !role.Valid() {
-		return store.Grant{}, false, errorf(ErrInvalid, "role must be %q, %q or %q, not %q", store.RoleEditor, store.RoleChecker, store.RoleViewer, role)
+		return store.Grant{}, false, errorf(fault.Invalid, "role must be %q, %q or %q, not %q", store.RoleEditor, store.RoleChecker, store.RoleViewer, role)
 	}
 	o, err := s.Org(ctx, orgID)
 	if err != nil {
 		return store.Grant{}, false, err
 	}
-	if o.Plan != store.PlanEnterprise {
-		return store.Grant{}, false, &PlanError{OrgID: orgID, Plan: o.Plan, Feature: "granting access to provisioned groups"}
+	if err := RequirePlan(o, "granting access to provisioned groups"); err != nil {
+		return store.Grant{}, false, err
 	}
 	if err := s.resource(ctx, orgID, rt, resourceID); err != nil {
 		return store.Grant{}, false, err
@@ -260,7 +206,7 @@ func (s *Service) DeleteGrant(ctx context.Context, actor store.Actor, orgID stri
 	}
 	err := s.Store.DeleteGrant(ctx, actor, orgID, rt, resourceID, groupID)
 	if errors.Is(err, store.ErrNotFound) {
-		err = errorf(store.ErrNotFound, "group %s has no grant on %s %s", groupID, rt, resourceID)
+		err = errorf(fault.NotFound, "group %s has no grant on %s %s", groupID, rt, resourceID)
 	}
 	return s.changed(orgID, err)
 }
@@ -287,10 +233,10 @@ func (s *Service) PutMember(ctx context.Context, actor store.Actor, m store.Reso
 		m.Origin = store.OriginInvited
 	}
 	if m.Origin != store.OriginInvited && m.Origin != store.OriginOwner {
-		return store.ResourceMember{}, errorf(ErrInvalid, "origin must be %q or %q: group memberships are recorded when a user joins", store.OriginInvited, store.OriginOwner)
+		return store.ResourceMember{}, errorf(fault.Invalid, "origin must be %q or %q: group memberships are recorded when a user joins", store.OriginInvited, store.OriginOwner)
 	}
 	if !m.Role.Valid() {
-		return store.ResourceMember{}, errorf(ErrInvalid, "role must be %q, %q or %q, not %q", store.RoleEditor, store.RoleChecker, store.RoleViewer, m.Role)
+		return store.ResourceMember{}, errorf(fault.Invalid, "role must be %q, %q or %q, not %q", store.RoleEditor, store.RoleChecker, store.RoleViewer, m.Role)
 	}
 	if err := s.resource(ctx, m.OrgID, m.ResourceType, m.ResourceID); err != nil {
 		return store.ResourceMember{}, err
@@ -307,7 +253,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor store.Actor, orgID str
 	}
 	err := s.Store.RemoveMember(ctx, actor, orgID, rt, resourceID, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		err = errorf(store.ErrNotFound, "user %s is not a member of %s %s", userID, rt, resourceID)
+		err = errorf(fault.NotFound, "user %s is not a member of %s %s", userID, rt, resourceID)
 	}
 	return s.changed(orgID, err)
 }
@@ -323,7 +269,7 @@ func (s *Service) ListMembers(ctx context.Context, orgID string, rt store.Resour
 // SetOrgRole makes a user an owner or admin of the organization.
 func (s *Service) SetOrgRole(ctx context.Context, actor store.Actor, orgID, userID string, role store.OrgRole) (store.OrgMember, error) {
 	if !role.Valid() {
-		return store.OrgMember{}, errorf(ErrInvalid, "organization role must be %q or %q, not %q", store.OrgOwner, store.OrgAdmin, role)
+		return store.OrgMember{}, errorf(fault.Invalid, "organization role must be %q or %q, not %q", store.OrgOwner, store.OrgAdmin, role)
 	}
 	m, err := s.Store.SetOrgRole(ctx, actor, orgID, userID, role)
 	return m, s.changed(orgID, mapNotFound(err, "user", userID))
@@ -333,7 +279,7 @@ func (s *Service) SetOrgRole(ctx context.Context, actor store.Actor, orgID, user
 func (s *Service) RemoveOrgRole(ctx context.Context, actor store.Actor, orgID, userID string) error {
 	err := s.Store.RemoveOrgRole(ctx, actor, orgID, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		err = errorf(store.ErrNotFound, "user %s is neither owner nor admin of this organization", userID)
+		err = errorf(fault.NotFound, "user %s is neither owner nor admin of this organization", userID)
 	}
 	return s.changed(orgID, err)
 }
@@ -367,7 +313,7 @@ func (s *Service) Join(ctx context.Context, actor store.Actor, orgID, userID str
 		return d, nil, err
 	}
 	if !d.Allowed {
-		return d, nil, errorf(ErrForbidden, "user %s cannot join %s %s: %s", userID, rt, resourceID, d.Denial)
+		return d, nil, errorf(fault.Forbidden, "user %s cannot join %s %s: %s", userID, rt, resourceID, d.Denial)
 	}
 	joined, err := s.join(ctx, actor, orgID, userID, d)
 	return d, joined, err

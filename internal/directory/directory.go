@@ -10,6 +10,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 
 	"github.com/google/uuid"
 
@@ -20,7 +21,6 @@ import (
 type directoryStore interface {
 	store.UserStore
 	store.GroupStore
-	GetOrg(ctx context.Context, id string) (store.Org, error)
 	EventSeq(ctx context.Context, orgID string) (int64, error)
 	ListEvents(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error)
 }
@@ -51,11 +51,6 @@ func NewID() (string, error) {
 	return id.String(), nil
 }
 
-// Org returns an organization.
-func (s *Service) Org(ctx context.Context, id string) (store.Org, error) {
-	return s.Store.GetOrg(ctx, id)
-}
-
 // CreateUser stores a new user with a fresh id.
 func (s *Service) CreateUser(ctx context.Context, actor store.Actor, u store.User) (store.User, error) {
 	id, err := NewID()
@@ -70,27 +65,13 @@ func (s *Service) CreateUser(ctx context.Context, actor store.Actor, u store.Use
 	return u, err
 }
 
-// GetUser returns a user.
+// GetUser returns a user; a user of another organization is not found.
 func (s *Service) GetUser(ctx context.Context, orgID, id string) (store.User, error) {
-	return s.Store.GetUser(ctx, orgID, id)
-}
-
-// ReplaceUser stores a new state of a user; see store.UserStore.
-func (s *Service) ReplaceUser(ctx context.Context, actor store.Actor, u store.User, ifVersion int64) (store.User, error) {
-	u, err := s.Store.ReplaceUser(ctx, actor, u, ifVersion)
-	if err == nil {
-		s.changed(u.OrgID)
+	u, err := s.Store.GetUser(ctx, orgID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, userNotFound(id)
 	}
 	return u, err
-}
-
-// DeleteUser removes a user and their memberships.
-func (s *Service) DeleteUser(ctx context.Context, actor store.Actor, orgID, id string) error {
-	err := s.Store.DeleteUser(ctx, actor, orgID, id)
-	if err == nil {
-		s.changed(orgID)
-	}
-	return err
 }
 
 // QueryUsers returns a page of users.

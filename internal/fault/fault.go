@@ -14,6 +14,7 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind classifies a fault. It is an error itself, so that
@@ -45,8 +46,9 @@ const (
 	WrongCredential Kind = "wrong_credential"
 )
 
-// Error returns the kind's name; it is what a bare sentinel prints.
-func (k Kind) Error() string { return string(k) }
+// Error returns the kind's name in words ("not found"); it is what a bare
+// kind prints when it is wrapped with context.
+func (k Kind) Error() string { return strings.ReplaceAll(string(k), "_", " ") }
 
 // Error is a fault: a kind and a message meant for people.
 type Error struct {

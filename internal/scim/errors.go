@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/scim/filter"
 	"github.com/rosterhq/roster/internal/scim/schema"
 	"github.com/rosterhq/roster/internal/store"
@@ -87,9 +88,17 @@ func asError(err error) *Error {
 	case errors.Is(err, store.ErrVersionMismatch):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource changed since the version given in If-Match; read it again", Err: err}
 	}
-	var ie *store.InvalidError
-	if errors.As(err, &ie) {
-		return &Error{Status: http.StatusBadRequest, ScimType: "invalidValue", Detail: ie.Msg, Err: err}
+	if kind, msg, ok := fault.As(err); ok {
+		switch kind {
+		case fault.Invalid:
+			return &Error{Status: http.StatusBadRequest, ScimType: "invalidValue", Detail: msg, Err: err}
+		case fault.PlanRequired, fault.Forbidden:
+			return &Error{Status: http.StatusForbidden, Detail: msg, Err: err}
+		case fault.Unauthorized, fault.WrongCredential:
+			return &Error{Status: http.StatusUnauthorized, Detail: msg, Err: err}
+		case fault.Conflict:
+			return &Error{Status: http.StatusConflict, ScimType: "uniqueness", Detail: msg, Err: err}
+		}
 	}
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal error; the X-Request-Id response header identifies it in the server log", Err: err}
 }

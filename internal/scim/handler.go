@@ -14,17 +14,40 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/auth"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/scim/schema"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/token"
 	"github.com/rosterhq/roster/internal/ttlcache"
 )
 
-// Authenticator resolves a bearer token to the token record.
-type Authenticator interface {
-	Authenticate(ctx context.Context, kind store.TokenKind, text string) (store.Token, error)
+// Directory is what SCIM needs of the directory service: the protocol is
+// SCIM's, the rules (ids, uniqueness, racing writes) the directory's.
+type Directory interface {
+	CreateUser(ctx context.Context, actor store.Actor, u store.User) (store.User, error)
+	GetUser(ctx context.Context, orgID, id string) (store.User, error)
+	PutUser(ctx context.Context, actor store.Actor, orgID, id string, pre directory.Precondition, build func(store.User) (store.User, error)) (store.User, error)
+	PatchUser(ctx context.Context, actor store.Actor, orgID, id string, pre directory.Precondition, change func(store.User) (store.User, error)) (store.User, error)
+	DeleteUserIf(ctx context.Context, actor store.Actor, orgID, id string, pre directory.Precondition) error
+	QueryUsers(ctx context.Context, orgID string, q store.Query) (store.Page[store.User], error)
+	UserGroups(ctx context.Context, orgID string, ids []string) (map[string][]store.GroupRef, error)
+
+	CreateGroup(ctx context.Context, actor store.Actor, g store.Group, members []string) (store.Group, error)
+	GetGroup(ctx context.Context, orgID, id string) (store.Group, error)
+	UpdateGroup(ctx context.Context, actor store.Actor, u store.GroupUpdate) (store.Group, error)
+	DeleteGroup(ctx context.Context, actor store.Actor, orgID, id string) error
+	QueryGroups(ctx context.Context, orgID string, q store.Query) (store.Page[store.Group], error)
+	ListMembers(ctx context.Context, orgID, groupID, after string, limit int) ([]store.Member, error)
+
+	// Seq and Changes tell the lookup cache what changed since it filled.
+	Seq(ctx context.Context, orgID string) (int64, error)
+	Changes(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error)
 }
+
+// Authenticator verifies bearer tokens; *token.Service is one.
+type Authenticator = auth.Authenticator
 
 // Limits bound what one request may ask for; they are advertised in
 // /ServiceProviderConfig.
@@ -72,8 +95,14 @@ func (l *Limits) defaults() {
 // /scim/v2. The bearer token names the organization; a token never reaches
 // another organization's resources (they answer 404).
 type Handler struct {
-	Directory *directory.Service
-	Tokens    Authenticator
+	// Directory holds the organizations' users and groups and the rules for
+	// changing them; *directory.Service is it.
+	Directory Directory
+	// Orgs reads organizations (their plan); *access.Service is one.
+	Orgs interface {
+		Org(ctx context.Context, id string) (store.Org, error)
+	}
+	Tokens Authenticator
 	// BaseURL is the public URL of roster, without a trailing slash; SCIM
 	// locations are BaseURL + "/scim/v2/…".
 	BaseURL string
@@ -170,63 +199,55 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 // caller is the authenticated client of a request.
 type caller struct {
 	org   store.Org
-	token store.Token
 	actor store.Actor
 }
 
-// authenticated checks the bearer token and the organization's plan, then
-// runs fn, writing any error it returns as a SCIM error.
+// authenticated runs fn for a request the credential seam let through,
+// once the organization's plan allows SCIM, writing any error fn returns
+// as a SCIM error.
 func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *caller) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.authenticate(r)
+	surface := &auth.Surface{Name: "SCIM", Accept: []auth.Kind{auth.SCIMToken}, Tokens: h.Tokens}
+	return surface.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.caller(r)
 		if err == nil {
 			err = fn(w, r, c)
 		}
 		if err != nil {
 			h.writeError(w, r, err)
 		}
-	})
+	}), h.writeError)
 }
 
-var errUnauthorized = &Error{Status: http.StatusUnauthorized, Detail: "a valid SCIM bearer token is required: send \"Authorization: Bearer <token>\" with a token from \"roster token create\""}
-
-func (h *Handler) authenticate(r *http.Request) (*caller, error) {
-	scheme, text, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return nil, errUnauthorized
+// caller returns the client the seam authenticated, with its organization.
+func (h *Handler) caller(r *http.Request) (*caller, error) {
+	p, ok := auth.FromContext(r.Context())
+	if !ok {
+		return nil, fault.New(fault.Unauthorized, "a SCIM token is required")
 	}
-	t, err := h.Tokens.Authenticate(r.Context(), store.TokenSCIM, strings.TrimSpace(text))
-	if errors.Is(err, token.ErrUnauthorized) {
-		return nil, errUnauthorized
-	}
-	if err != nil {
-		return nil, err
-	}
-	org, err := h.org(r.Context(), t.OrgID)
+	org, err := h.org(r.Context(), p.OrgID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errUnauthorized
+		// The token outlived its organization: as good as revoked.
+		return nil, fault.New(fault.Unauthorized, "the SCIM token is invalid or revoked")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if org.Plan != store.PlanEnterprise {
-		return nil, &Error{Status: http.StatusForbidden, Detail: fmt.Sprintf(
-			"SCIM provisioning needs the enterprise plan; organization %q is on the %s plan. An owner can upgrade it (roster org set-plan --org %s --plan enterprise).",
-			org.Name, org.Plan, org.ID)}
+	if err := access.RequirePlan(org, "SCIM provisioning"); err != nil {
+		return nil, err
 	}
-	return &caller{org: org, token: t, actor: store.Actor{Kind: "scim_token", ID: t.ID, Name: t.Name}}, nil
+	return &caller{org: org, actor: p.Actor()}, nil
 }
 
 // org reads an organization, from the cache when it is fresh.
 func (h *Handler) org(ctx context.Context, id string) (store.Org, error) {
 	if h.OrgCacheTTL <= 0 {
-		return h.Directory.Org(ctx, id)
+		return h.Orgs.Org(ctx, id)
 	}
 	now := time.Now()
 	if org, ok := h.orgs.Get(id, now); ok {
 		return org, nil
 	}
-	org, err := h.Directory.Org(ctx, id)
+	org, err := h.Orgs.Org(ctx, id)
 	if err == nil {
 		h.orgs.Put(id, org, now.Add(h.OrgCacheTTL))
 	}

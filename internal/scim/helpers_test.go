@@ -63,9 +63,9 @@ func newEnv(t testing.TB, s store.Store) *env {
 	t.Cleanup(func() { s.Close() })
 	e := &env{t: t, store: s, tokens: &token.Service{Store: s}}
 	h := &scim.Handler{
-		Directory: &directory.Service{Store: s},
-		Tokens:    e.tokens,
-		Logger:    slog.New(slog.DiscardHandler),
+		Directory: &directory.Service{Store: s}, Orgs: &access.Service{Store: s},
+		Tokens: e.tokens,
+		Logger: slog.New(slog.DiscardHandler),
 	}
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler), MaxBody: 64 << 20}, h)
 	e.srv = httptest.NewServer(srv)
@@ -78,7 +78,7 @@ func newEnv(t testing.TB, s store.Store) *env {
 func (e *env) newOrg(plan store.Plan) (orgID, tok string) {
 	e.t.Helper()
 	ctx := context.Background()
-	o, err := (&access.Orgs{Store: e.store}).Create(ctx, store.Actor{Kind: "cli"}, "Acme", plan)
+	o, err := (&access.Service{Store: e.store}).CreateOrg(ctx, store.Actor{Kind: "cli"}, "Acme", plan)
 	if err != nil {
 		e.t.Fatal(err)
 	}

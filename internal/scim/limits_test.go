@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -19,7 +20,7 @@ import (
 // serveWith serves e's store through a handler configured by set, under
 // the env's organization and token.
 func serveWith(t *testing.T, e *env, s store.Store, set func(h *scim.Handler)) *env {
-	h := &scim.Handler{Directory: &directory.Service{Store: s}, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
+	h := &scim.Handler{Directory: &directory.Service{Store: s}, Orgs: &access.Service{Store: s}, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
 	set(h)
 	srv := httptest.NewServer(server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, h))
 	t.Cleanup(srv.Close)

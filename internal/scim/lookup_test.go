@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -32,7 +33,7 @@ func (c *countingStore) QueryUsers(ctx context.Context, orgID string, q store.Qu
 func twoInstances(t *testing.T, e *env) (cached, other *env, counter *countingStore) {
 	counter = &countingStore{Store: e.store}
 	serve := func(s store.Store, cacheBytes int) *env {
-		h := &scim.Handler{Directory: &directory.Service{Store: s}, Tokens: e.tokens,
+		h := &scim.Handler{Directory: &directory.Service{Store: s}, Orgs: &access.Service{Store: s}, Tokens: e.tokens,
 			Logger: slog.New(slog.DiscardHandler), LookupCacheBytes: cacheBytes}
 		srv := httptest.NewServer(server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, h))
 		t.Cleanup(srv.Close)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -20,7 +21,7 @@ func TestMeUsesTheSession(t *testing.T) {
 	e := sqliteEnv(t)
 	id := e.createUser("me@example.com", map[string]any{"displayName": "Me"})
 	gid := e.createGroup("Mine", id)
-	h := &scim.Handler{Directory: &directory.Service{Store: e.store}, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
+	h := &scim.Handler{Directory: &directory.Service{Store: e.store}, Orgs: &access.Service{Store: e.store}, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
 	// The stand-in for the sign-in surface: a request with the header is
 	// "signed in" as the user.
 	h.Me = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -62,7 +63,7 @@ func TestGroupMembersStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	gated := &gatedStore{Store: e.store, received: make(chan struct{})}
-	h := &scim.Handler{Directory: &directory.Service{Store: gated}, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
+	h := &scim.Handler{Directory: &directory.Service{Store: gated}, Orgs: &access.Service{Store: gated}, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
 	srv := httptest.NewServer(server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, h))
 	defer srv.Close()
 	h.BaseURL = srv.URL

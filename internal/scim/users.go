@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim/patch"
 	"github.com/rosterhq/roster/internal/scim/schema"
 	"github.com/rosterhq/roster/internal/store"
@@ -127,49 +128,37 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c *caller) err
 }
 
 func (h *Handler) replaceUser(w http.ResponseWriter, r *http.Request, c *caller) error {
-	u, err := h.loadUser(r, c)
+	var rec store.User
+	var decoded error
+	done := false
+	saved, err := h.Directory.PutUser(r.Context(), c.actor, c.org.ID, r.PathValue("id"), ifMatchOf(r),
+		func(store.User) (store.User, error) {
+			// The body is read once, after the user is known to exist and
+			// If-Match holds, so those answers come first.
+			if !done {
+				done = true
+				rec, decoded = h.decodeUser(w, r, c)
+			}
+			return rec, decoded
+		})
 	if err != nil {
-		return err
-	}
-	if err := ifMatch(r, u.Version); err != nil {
-		return err
-	}
-	body, err := h.readBody(w, r, h.Limits.MaxBody)
-	if err != nil {
-		return err
-	}
-	res, err := h.user.Decode(body)
-	if err != nil {
-		return err
-	}
-	saved, err := h.saveUser(r, c, u, res)
-	if errors.Is(err, store.ErrVersionMismatch) && r.Header.Get("If-Match") == "" {
-		// A PUT replaces the whole user: without If-Match the client did
-		// not ask to depend on what it read, so last writer wins.
-		u.Version = 0
-		saved, err = h.saveUser(r, c, u, res)
-	}
-	if err != nil {
-		return err
+		return userError(r, err)
 	}
 	return h.writeUser(w, r, c, saved, http.StatusOK)
 }
 
-// saveUser stores res as the new state of u, conditional on u.Version
-// (unless it is 0): a change made since u was read is never silently
-// overwritten, and with If-Match the client learns of it (412).
-func (h *Handler) saveUser(r *http.Request, c *caller, u store.User, res schema.Resource) (store.User, error) {
-	rec, err := userRecord(c.org.ID, res)
+// decodeUser reads a request body holding a whole user.
+func (h *Handler) decodeUser(w http.ResponseWriter, r *http.Request, c *caller) (store.User, error) {
+	body, err := h.readBody(w, r, h.Limits.MaxBody)
 	if err != nil {
 		return store.User{}, err
 	}
-	rec.ID = u.ID
-	return h.Directory.ReplaceUser(r.Context(), c.actor, rec, u.Version)
+	res, err := h.user.Decode(body)
+	if err != nil {
+		return store.User{}, err
+	}
+	return userRecord(c.org.ID, res)
 }
-
-// patchRetries bounds how often a PATCH is re-applied when the user
-// changed between read and write.
-const patchRetries = 5
 
 func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c *caller) error {
 	body, err := h.readBody(w, r, h.Limits.MaxBody)
@@ -180,50 +169,39 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c *caller) e
 	if err != nil {
 		return err
 	}
-	for attempt := 0; ; attempt++ {
-		u, err := h.loadUser(r, c)
-		if err != nil {
-			return err
-		}
-		if err := ifMatch(r, u.Version); err != nil {
-			return err
-		}
-		current, err := h.userResource(u, nil)
-		if err != nil {
-			return err
-		}
-		delete(current, "meta")
-		next, err := patch.Apply(h.user, current, ops)
-		if err != nil {
-			return err
-		}
-		saved, err := h.saveUser(r, c, u, next)
-		if errors.Is(err, store.ErrVersionMismatch) && r.Header.Get("If-Match") == "" && attempt < patchRetries {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		return h.writeUser(w, r, c, saved, http.StatusOK)
+	saved, err := h.Directory.PatchUser(r.Context(), c.actor, c.org.ID, r.PathValue("id"), ifMatchOf(r),
+		func(u store.User) (store.User, error) {
+			current, err := h.userResource(u, nil)
+			if err != nil {
+				return store.User{}, err
+			}
+			delete(current, "meta")
+			next, err := patch.Apply(h.user, current, ops)
+			if err != nil {
+				return store.User{}, err
+			}
+			return userRecord(c.org.ID, next)
+		})
+	if err != nil {
+		return userError(r, err)
 	}
+	return h.writeUser(w, r, c, saved, http.StatusOK)
 }
 
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, c *caller) error {
-	u, err := h.loadUser(r, c)
-	if err != nil {
-		return err
-	}
-	if err := ifMatch(r, u.Version); err != nil {
-		return err
-	}
-	if err := h.Directory.DeleteUser(r.Context(), c.actor, c.org.ID, u.ID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("User", u.ID)
-		}
-		return err
+	if err := h.Directory.DeleteUserIf(r.Context(), c.actor, c.org.ID, r.PathValue("id"), ifMatchOf(r)); err != nil {
+		return userError(r, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// userError answers a missing user as SCIM's 404 for its id.
+func userError(r *http.Request, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("User", r.PathValue("id"))
+	}
+	return err
 }
 
 // list answers GET on a resource type's endpoint.
@@ -269,6 +247,15 @@ func notModified(w http.ResponseWriter, r *http.Request, version int64) bool {
 	w.Header().Set("ETag", etag(version))
 	w.WriteHeader(http.StatusNotModified)
 	return true
+}
+
+// ifMatchOf is the request's If-Match as a directory precondition: nil
+// when the client sent none.
+func ifMatchOf(r *http.Request) directory.Precondition {
+	if r.Header.Get("If-Match") == "" {
+		return nil
+	}
+	return func(version int64) error { return ifMatch(r, version) }
 }
 
 // ifMatch enforces If-Match (RFC 7644 §3.14, RFC 9110 §13.1.1).
