@@ -111,9 +111,11 @@ func scimUser(orgID, id, prefix string, i int) store.User {
 func runSCIMList(ctx context.Context, o *options, args []string) error {
 	var query string
 	var cursor bool
+	var walk int
 	if err := scimFlags(o, "scim-list", args, func(f *flagSet) {
 		f.StringVar(&query, "query", "count=100", `query string of GET /Users, e.g. "count=0", "startIndex=900000&count=100", "filter=active eq false"`)
 		f.BoolVar(&cursor, "cursor", false, "read cursor pages (count=100) at random places: first walk the directory once to collect cursors")
+		f.IntVar(&walk, "walk", 1000, "page size of the walk that collects cursors; the directory must have more users")
 	}); err != nil {
 		return err
 	}
@@ -123,7 +125,7 @@ func runSCIMList(ctx context.Context, o *options, args []string) error {
 	}
 	var cursors []string
 	if cursor {
-		if cursors, err = walkCursors(ctx, o); err != nil {
+		if cursors, err = walkCursors(ctx, o, walk); err != nil {
 			return err
 		}
 		q.Set("count", "100")
@@ -146,14 +148,14 @@ func runSCIMList(ctx context.Context, o *options, args []string) error {
 	})
 }
 
-// walkCursors follows nextCursor through every user, a thousand at a
-// time, and returns the cursors met.
-func walkCursors(ctx context.Context, o *options) ([]string, error) {
+// walkCursors follows nextCursor through every user, size at a time, and
+// returns the cursors met.
+func walkCursors(ctx context.Context, o *options, size int) ([]string, error) {
 	client := &http.Client{Timeout: time.Minute}
 	var out []string
 	next := ""
 	for {
-		q := url.Values{"count": {"1000"}, "cursor": {next}, "attributes": {"id"}}
+		q := url.Values{"count": {fmt.Sprint(size)}, "cursor": {next}, "attributes": {"id"}}
 		req, _ := http.NewRequestWithContext(ctx, "GET", strings.TrimSuffix(o.URL, "/")+"/scim/v2/Users?"+q.Encode(), nil)
 		req.Header.Set("Authorization", "Bearer "+o.Token)
 		res, err := client.Do(req)
@@ -171,7 +173,7 @@ func walkCursors(ctx context.Context, o *options) ([]string, error) {
 		}
 		if page.NextCursor == "" {
 			if len(out) == 0 {
-				return nil, errors.New("walk users: fewer than 1,001 users, no cursor to page from")
+				return nil, fmt.Errorf("walk users: %d users or fewer, no cursor to page from: lower -walk", size)
 			}
 			return out, nil
 		}
