@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -21,6 +22,11 @@ import (
 // scim.Handler.LookupCacheBytes.
 func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second}
+	// On PostgreSQL, revocations made through other instances reach this
+	// one's token cache at once.
+	if err := tokens.Watch(ctx); err != nil {
+		return nil, err
+	}
 	// resolver is the in-memory access index every surface shares; each
 	// directory change invalidates it so checks in this process see it at
 	// once (other instances see it within its PollInterval).
@@ -32,13 +38,14 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	signIn.Renderer = provisioning
 	return []server.Mounter{
 		provisioning,
+		&console.Handler{Tokens: tokens, Orgs: acc, Groups: dir, SAML: signIn.Service, BaseURL: baseURL, Logger: logger},
 		signIn,
 		&api.Handler{
-			Access: acc,
-			Orgs:   &access.Orgs{Store: s},
-			Keys:   tokens,
-			Admin:  s,
-			Logger: logger,
+			Access:    acc,
+			Directory: dir,
+			Keys:      tokens,
+			BaseURL:   baseURL,
+			Logger:    logger,
 		},
 	}, nil
 }

@@ -191,6 +191,8 @@ type Store interface {
 	AccessStore
 	AdminTokenStore
 	SSOStore
+	ListingStore
+	ConsoleStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error
@@ -232,6 +234,19 @@ type TokenStore interface {
 	// TouchToken records that the token was used at the given time. It is
 	// bookkeeping, not a change: no event.
 	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// RevocationWatcher is implemented by stores that several roster instances
+// share, so that a credential revoked through one instance stops working on
+// the others at once rather than when their caches expire.
+type RevocationWatcher interface {
+	// WatchRevocations calls fn with the id of every token or key revoked
+	// through any instance, until ctx ends, and with "" when revocations
+	// may have been missed (the watch reconnected): forget every cached
+	// credential then. watching is false, and fn never called, for a store
+	// only one process serves (SQLite), where revocations made through the
+	// server are already seen by it.
+	WatchRevocations(ctx context.Context, fn func(tokenID string)) (watching bool, err error)
 }
 
 // EventStore reads the event log. Events are written by the other methods.

@@ -52,3 +52,10 @@ func (c *Cache[K, V]) Delete(k K) {
 	delete(c.m, k)
 	c.mu.Unlock()
 }
+
+// Clear forgets every value.
+func (c *Cache[K, V]) Clear() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
+}

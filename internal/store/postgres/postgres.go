@@ -40,7 +40,8 @@ var Dialect = sqlstore.Dialect{
 	// flush included, so one organization's writes commit one flush at a
 	// time: running concurrent writes in one transaction makes one flush
 	// serve them all.
-	GroupCommit: true,
+	GroupCommit:   true,
+	NotifyRevoked: notifyRevoked,
 	// An arbitrary constant shared by every roster instance.
 	LockMigrations:   "SELECT pg_advisory_lock(7265737465)",
 	UnlockMigrations: "SELECT pg_advisory_unlock(7265737465)",
@@ -92,7 +93,7 @@ func Open(ctx context.Context, url string, o Options) (*sqlstore.DB, error) {
 		interval = 10 * time.Second
 	}
 	stop := analyzer(db, interval)
-	return sqlstore.New(Dialect, sqlstore.Options{Writer: db, Reader: db, Now: o.Now, OnClose: stop}), nil
+	return sqlstore.New(Dialect, sqlstore.Options{Writer: db, Reader: db, Now: o.Now, OnClose: stop, WatchRevoked: watchRevoked(url)}), nil
 }
 
 // staleTables lists roster's tables changed by more than a tenth since

@@ -53,6 +53,10 @@ type Dialect struct {
 	// writes. It suits engines where writers queue anyway: SQLite's single
 	// writer, PostgreSQL's per-organization event counter.
 	GroupCommit bool
+	// NotifyRevoked, when set, runs in the transaction that revokes a token
+	// or key, with its id as $1, to tell the other instances (see
+	// Options.WatchRevoked).
+	NotifyRevoked string
 }
 
 // DB is the SQL store.
@@ -67,6 +71,7 @@ type DB struct {
 	stopped chan struct{}
 	onClose func()
 	between func()
+	watch   func(ctx context.Context, fn func(tokenID string)) error
 }
 
 // Options configure a DB.
@@ -87,6 +92,9 @@ type Options struct {
 	// free, and no write starts until it returns. SQLite restarts its WAL
 	// there.
 	BetweenBatches func()
+	// WatchRevoked, when set, implements store.RevocationWatcher: it calls
+	// fn with each revoked token id NotifyRevoked announced, "" after a gap.
+	WatchRevoked func(ctx context.Context, fn func(tokenID string)) error
 }
 
 // New returns a store over the given pools. It does not migrate; call
@@ -96,7 +104,7 @@ func New(d Dialect, o Options) *DB {
 	if now == nil {
 		now = time.Now
 	}
-	s := &DB{w: newPool(o.Writer), d: d, now: now, onClose: o.OnClose, between: o.BetweenBatches}
+	s := &DB{w: newPool(o.Writer), d: d, now: now, onClose: o.OnClose, between: o.BetweenBatches, watch: o.WatchRevoked}
 	s.r = s.w
 	if o.Reader != nil && o.Reader != o.Writer {
 		s.r = newPool(o.Reader)
@@ -111,6 +119,17 @@ func New(d Dialect, o Options) *DB {
 }
 
 var _ store.Store = (*DB)(nil)
+
+// WatchRevocations implements store.RevocationWatcher.
+func (s *DB) WatchRevocations(ctx context.Context, fn func(tokenID string)) (bool, error) {
+	if s.watch == nil {
+		return false, nil
+	}
+	if err := s.watch(ctx, fn); err != nil {
+		return false, fmt.Errorf("watch revocations: %w", err)
+	}
+	return true, nil
+}
 
 // Ping checks both pools.
 func (s *DB) Ping(ctx context.Context) error {

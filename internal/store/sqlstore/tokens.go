@@ -102,7 +102,7 @@ func (s *DB) RevokeToken(ctx context.Context, actor store.Actor, orgID, id strin
 			return err
 		}
 		t.emit("token.revoked", "token", id, map[string]any{"kind": tk.Kind, "name": tk.Name, "hint": tk.Hint})
-		return nil
+		return s.notifyRevoked(ctx, t, id)
 	})
 	if err != nil {
 		return store.Token{}, fmt.Errorf("revoke token %s of %s: %w", id, orgID, err)
@@ -114,6 +114,18 @@ func (s *DB) RevokeToken(ctx context.Context, actor store.Actor, orgID, id strin
 func (s *DB) TouchToken(ctx context.Context, id string, at time.Time) error {
 	if _, err := s.w.ExecContext(ctx, `UPDATE tokens SET last_used_at = $2 WHERE id = $1`, id, s.t(at)); err != nil {
 		return fmt.Errorf("touch token %s: %w", id, err)
+	}
+	return nil
+}
+
+// notifyRevoked tells the other instances, on commit, that token id was
+// revoked; see Dialect.NotifyRevoked.
+func (s *DB) notifyRevoked(ctx context.Context, t *tx, id string) error {
+	if s.d.NotifyRevoked == "" {
+		return nil
+	}
+	if _, err := t.ExecContext(ctx, s.d.NotifyRevoked, id); err != nil {
+		return fmt.Errorf("announce revocation of %s: %w", id, err)
 	}
 	return nil
 }
