@@ -101,7 +101,7 @@ func TestSortAfterImportIntoRunningStore(t *testing.T) {
 		}
 		// Milliseconds with the plan through the primary key; the quadratic
 		// plan takes over a second here, more under load.
-		if budget := 400 * time.Millisecond; took > budget {
+		if budget := slowdown * 400 * time.Millisecond; took > budget {
 			t.Errorf("descending=%v: sorting %d users took %v, over the %v budget", desc, users, took, budget)
 		}
 	}
