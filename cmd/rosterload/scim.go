@@ -27,6 +27,7 @@ func scimScenarios() []scenario {
 		{"scim-sync", "a sync cycle: look up a random user, and for a share of them (-changes) PATCH what changed", runSCIMSync},
 		{"scim-members", "PATCH /Groups/{id} adding and removing members, -per members per request, random groups", runSCIMMembers},
 		{"scim-add", "PATCH adding one member at a time to the group named by -group (size-independence check)", runSCIMAdd},
+		{"scim-list", "GET /Users with the -query given (count=100, count=0, startIndex, filter), or cursor pages at random places (-cursor)", runSCIMList},
 		{"scim-list-groups", "GET /Groups?excludedAttributes=members&count=100 (Entra's group listing)", runSCIMListGroups},
 		{"scim-get-group", "GET /Groups/{id} of the group named by -group, members streamed", runSCIMGetGroup},
 	}
@@ -126,14 +127,18 @@ func runSCIMUsers(ctx context.Context, o *options, args []string) error {
 		return err
 	}
 	return load(ctx, o, "scim-users", func(ctx context.Context, c *http.Client, i int) (int, error) {
-		body := fmt.Sprintf(`{"schemas":["%s","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"externalId":"ext-%s-%d","userName":"%s%d@example.com",`+
-			`"active":true,"displayName":"Load User %d","name":{"givenName":"Load","familyName":"User %d"},`+
-			`"emails":[{"primary":true,"type":"work","value":"%s%d@example.com"}],`+
-			`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Dept %d","employeeNumber":"%d"}}`,
-			scimUserURN, prefix, i, prefix, i, i, i, prefix, i, i%50, i)
-		code, _, err := send(ctx, c, o, "POST", "/Users", body)
+		code, _, err := send(ctx, c, o, "POST", "/Users", scimUserBody(prefix, i, true))
 		return code, err
 	})
+}
+
+// scimUserBody is the n-th user of an initial sync, as Okta sends it.
+func scimUserBody(prefix string, i int, active bool) string {
+	return fmt.Sprintf(`{"schemas":["%s","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"externalId":"ext-%s-%d","userName":"%s%d@example.com",`+
+		`"active":%t,"displayName":"Load User %d","name":{"givenName":"Load","familyName":"User %d"},`+
+		`"emails":[{"primary":true,"type":"work","value":"%s%d@example.com"}],`+
+		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Dept %d","employeeNumber":"%d"}}`,
+		scimUserURN, prefix, i, prefix, i, active, i, i, prefix, i, i%50, i)
 }
 
 func runSCIMGroups(ctx context.Context, o *options, args []string) error {

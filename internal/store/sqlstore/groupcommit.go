@@ -142,6 +142,7 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 		return errWriteFailed
 	}
 	var pending []stamped
+	deltas := map[string]counts{}
 	for _, j := range batch {
 		t := &tx{Tx: sqlTx, s: s, now: now}
 		if err := j.fn(t); err != nil {
@@ -150,8 +151,9 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 		for _, e := range t.events {
 			pending = append(pending, stamped{event: e, actor: j.actor, orgID: j.orgID})
 		}
+		deltas[j.orgID] = deltas[j.orgID].add(t.counts)
 	}
-	if err := appendStamped(ctx, &tx{Tx: sqlTx, s: s, now: now}, pending); err != nil {
+	if err := appendStamped(ctx, &tx{Tx: sqlTx, s: s, now: now}, pending, deltas); err != nil {
 		return failed(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -188,7 +190,7 @@ func (s *DB) tryIsolated(batch []*job, results []error) error {
 			return fmt.Errorf("savepoint: %w", err)
 		}
 		werr := j.fn(t)
-		if werr == nil && len(t.events) > 0 {
+		if werr == nil && t.changed() {
 			werr = t.appendEvents(ctx, j.actor, j.orgID)
 		}
 		if werr != nil {

@@ -46,6 +46,7 @@ func (s *DB) CreateGroup(ctx context.Context, actor store.Actor, g store.Group, 
 		case err != nil:
 			return err
 		}
+		t.counts.groups++
 		t.emit("group.created", "group", g.ID, groupEventData(g))
 		added, err := t.addMembers(ctx, g.OrgID, g.ID, members)
 		if err != nil {
@@ -308,6 +309,7 @@ func (s *DB) DeleteGroup(ctx context.Context, actor store.Actor, orgID, id strin
 		if _, err := t.ExecContext(ctx, `DELETE FROM groups WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
 			return err
 		}
+		t.counts.groups--
 		return nil
 	})
 	if err != nil {

@@ -65,6 +65,7 @@ func (s *DB) CreateUser(ctx context.Context, actor store.Actor, u store.User) (s
 		if err := t.insertValues(ctx, u.OrgID, u.ID, u.Values); err != nil {
 			return err
 		}
+		t.counts.users++
 		t.emit("user.created", "user", u.ID, userEventData(u))
 		return nil
 	})
@@ -238,6 +239,7 @@ func (s *DB) DeleteUser(ctx context.Context, actor store.Actor, orgID, id string
 		if _, err := t.ExecContext(ctx, `DELETE FROM users WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
 			return err
 		}
+		t.counts.users--
 		t.emit("user.deleted", "user", id, map[string]any{"userName": userName, "groups": groups})
 		return nil
 	})
@@ -361,10 +363,12 @@ func runQuery[T any](ctx context.Context, s *DB, res *resource, cols, orgID stri
 			return p, nil
 		}
 	}
-	if err := s.r.QueryRowContext(ctx, count, countArgs...).Scan(&p.Total); err != nil {
-		return p, err
+	err = s.r.QueryRowContext(ctx, count, countArgs...).Scan(&p.Total)
+	if err == sql.ErrNoRows {
+		// No such organization: nothing matches, as COUNT(*) would say.
+		err = nil
 	}
-	return p, nil
+	return p, err
 }
 
 // UserGroups returns the groups of each user given.

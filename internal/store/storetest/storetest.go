@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"TenantIsolation", testTenantIsolation},
 		{"QueryFilters", testQueryFilters},
 		{"QueryPaging", testQueryPaging},
+		{"KeptCounts", testKeptCounts},
 		{"ConcurrentMemberAdds", testConcurrentMemberAdds},
 		{"ConcurrentUserNames", testConcurrentUserNames},
 		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
