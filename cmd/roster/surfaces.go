@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/authzen"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -45,5 +46,6 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Admin:  s,
 			Logger: logger,
 		},
+		&authzen.Handler{Access: resolver, Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger},
 	}, nil
 }

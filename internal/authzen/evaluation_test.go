@@ -3,10 +3,13 @@ package authzen_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/internal/authzen"
+	"github.com/rosterhq/roster/internal/server"
 )
 
 // A want is what a test expects of one decision: the decision, the role,
@@ -362,6 +365,27 @@ func TestBindingExample(t *testing.T) {
 		b, _ := json.Marshal(d["context"])
 		if !strings.Contains(string(b), `"inherited":true`) {
 			t.Errorf("context %s does not say the folder inherits", b)
+		}
+	})
+}
+
+// TestRequestID checks the HTTPS binding's request identification behind
+// roster's server: the X-Request-ID a PEP sends comes back on the answer.
+func TestRequestID(t *testing.T) {
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		srv := httptest.NewServer(server.New(&server.Server{}, f.h))
+		t.Cleanup(srv.Close)
+		req, _ := http.NewRequest("POST", srv.URL+authzen.PathEvaluation, strings.NewReader(f.body(okBody)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+f.keyA)
+		req.Header.Set("X-Request-ID", "bfe9eb29-ab87-4ca3-be83-a1d5d8305716")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-Request-ID") != "bfe9eb29-ab87-4ca3-be83-a1d5d8305716" {
+			t.Errorf("status %d, X-Request-ID %q", resp.StatusCode, resp.Header.Get("X-Request-ID"))
 		}
 	})
 }

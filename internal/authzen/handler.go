@@ -246,7 +246,7 @@ func decode(r *http.Request, v any, expects string) error {
 	case errors.As(err, &ute) && ute.Field == "":
 		return fault.Invalidf("the request body must be a JSON object with %s, not a JSON %s", expects, ute.Value)
 	case errors.As(err, &ute):
-		return fault.Invalidf("%s must be a JSON %s, not %s", fieldPath(ute.Field), jsonKind(ute.Type.String()), ute.Value)
+		return fault.Invalidf("%s must be %s, not %s", fieldPath(ute.Field), jsonKind(ute.Type.String()), ute.Value)
 	case errors.As(err, &se):
 		return fault.Invalidf("the request body is not valid JSON: %v (at byte %d)", se, se.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -261,17 +261,19 @@ func fieldPath(f string) string {
 	return `"` + f + `"`
 }
 
-// jsonKind names the JSON type a Go type is decoded from.
+// jsonKind names the JSON values a Go type is decoded from.
 func jsonKind(goType string) string {
 	switch {
 	case goType == "string":
-		return "string"
+		return "a JSON string"
 	case goType == "bool":
-		return "boolean"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "float"):
-		return "number"
+		return "true or false"
+	case strings.HasPrefix(goType, "int"):
+		return "a whole number"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
 	case strings.HasPrefix(goType, "[]") && goType != "[]uint8":
-		return "array"
+		return "a JSON array"
 	}
-	return "object"
+	return "a JSON object"
 }
