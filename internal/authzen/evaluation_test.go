@@ -389,3 +389,31 @@ func TestRequestID(t *testing.T) {
 		}
 	})
 }
+
+// TestLargestBatch sends the largest batch roster takes, alternating an
+// allowed and a denied evaluation, and checks every decision and that the
+// answer goes out whole with a Content-Length rather than chunked.
+func TestLargestBatch(t *testing.T) {
+	eachEngine(t, func(t *testing.T, f *fixture) {
+		var b strings.Builder
+		b.WriteString(`{"subject": {"type": "user", "id": "{alice}"}, "action": {"name": "view"}, "evaluations": [`)
+		for i := 0; i < authzen.DefaultMaxEvaluations; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			ws := []string{"{sales}", "{secret}"}[i%2]
+			b.WriteString(`{"resource": {"type": "workspace", "id": "` + ws + `"}}`)
+		}
+		b.WriteString("]}")
+		var out struct{ Evaluations []decisionOut }
+		f.ok(f.post(authzen.PathEvaluations, f.keyA, b.String()), &out)
+		if len(out.Evaluations) != authzen.DefaultMaxEvaluations {
+			t.Fatalf("%d decisions", len(out.Evaluations))
+		}
+		for i, d := range out.Evaluations {
+			if d.Decision == nil || *d.Decision != (i%2 == 0) {
+				t.Fatalf("decision %d = %+v", i, d)
+			}
+		}
+	})
+}

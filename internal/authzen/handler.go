@@ -1,6 +1,7 @@
 package authzen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +10,9 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/auth"
@@ -24,7 +27,7 @@ const DefaultMaxBody = 1 << 20
 
 // DefaultMaxEvaluations bounds the evaluations of one Access Evaluations
 // request, so one request cannot hold a core for long: 1,000 explained
-// checks take about a millisecond.
+// checks take about 3 ms of one core.
 const DefaultMaxEvaluations = 1000
 
 // The paths of the specification's HTTPS binding (its default paths).
@@ -216,12 +219,32 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	writeJSON(w, status, errorBody{errorJSON{status, msg}})
 }
 
+// buffers are reused response buffers.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeJSON writes v as the response. It encodes into a buffer first so
+// the answer goes out with a Content-Length in one write: a batch's answer
+// is larger than net/http's own buffer, which would otherwise send it
+// chunked in several writes.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	buf := buffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			buf.Reset()
+			buffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	enc.Encode(v) //nolint:errcheck // the client went away
+	if err := enc.Encode(v); err != nil {
+		// Every value written here is made of strings, numbers and
+		// booleans; a failure is a bug, not the client's doing.
+		panic(fmt.Sprintf("authzen: encode the response: %v", err))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
 }
 
 // decode reads the JSON object of the request body into v. Unknown fields

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -225,6 +226,10 @@ func (f *fixture) ok(r response, out any) {
 	}
 	if ct := r.header.Get("Content-Type"); ct != "application/json" {
 		f.t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	// The answer goes out whole, in one write, not chunked.
+	if cl := r.header.Get("Content-Length"); cl != strconv.Itoa(len(r.body)) {
+		f.t.Errorf("Content-Length %q for a body of %d bytes", cl, len(r.body))
 	}
 	if err := json.Unmarshal(r.body, out); err != nil {
 		f.t.Fatalf("decode %s: %v", r.body, err)
