@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/authzen"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/store"
@@ -85,6 +86,13 @@ func benchOrg(orgID string) (store.AccessSnapshot, []string, []store.Folder) {
 // API key of it. The key lives in a real SQLite store, cached as roster
 // serve caches it.
 func benchHandler(b *testing.B) (http.Handler, string, []string, []store.Folder) {
+	mux, key, uids, folders, _ := benchHandlers(b)
+	return mux, key, uids, folders
+}
+
+// benchHandlers is benchHandler with, in the second mux, the host API
+// over the same resolver and key, to compare with POST /api/v1/check.
+func benchHandlers(b *testing.B) (http.Handler, string, []string, []store.Folder, http.Handler) {
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "roster.db"), sqlite.Options{})
 	if err != nil {
@@ -108,7 +116,49 @@ func benchHandler(b *testing.B) (http.Handler, string, []string, []store.Folder)
 	h := &authzen.Handler{Access: res, Directory: &directory.Service{Store: s}, Tokens: tokens}
 	mux := http.NewServeMux()
 	h.Mount(mux)
-	return mux, key, uids, folders
+	apiMux := http.NewServeMux()
+	(&api.Handler{Access: &access.Service{Store: s, Resolver: res}, Orgs: &access.Orgs{Store: s}, Keys: tokens, Admin: s}).Mount(apiMux)
+	return mux, key, uids, folders, apiMux
+}
+
+// BenchmarkSingle compares one evaluation with the same question asked
+// of POST /api/v1/check, in process, on the same resolver and key: the
+// ratio the load run measures over HTTP, without the load generator.
+func BenchmarkSingle(b *testing.B) {
+	mux, key, uids, folders, apiMux := benchHandlers(b)
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+		path string
+		body func(u, f string) string
+	}{
+		{"api-check", apiMux, "/api/v1/check", func(u, f string) string {
+			return `{"user_id":"` + u + `","resource_type":"folder","resource_id":"` + f + `","role":"viewer"}`
+		}},
+		{"authzen-evaluation", mux, authzen.PathEvaluation, func(u, f string) string {
+			return `{"subject":{"type":"user","id":"` + u + `"},"action":{"name":"view"},"resource":{"type":"folder","id":"` + f + `"}}`
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(3, 4))
+			bodies := make([]string, 512)
+			for i := range bodies {
+				bodies[i] = c.body(uids[r.IntN(len(uids))], folders[r.IntN(len(folders))].ID)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req := httptest.NewRequest("POST", c.path, strings.NewReader(bodies[i%len(bodies)]))
+				req.Header.Set("Authorization", "Bearer "+key)
+				req.Header.Set("Content-Type", "application/json")
+				w := httptest.NewRecorder()
+				c.h.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+		})
+	}
 }
 
 // batchBody is an Access Evaluations request: one user, n random
