@@ -117,7 +117,7 @@ func benchHandlers(b *testing.B) (http.Handler, string, []string, []store.Folder
 	mux := http.NewServeMux()
 	h.Mount(mux)
 	apiMux := http.NewServeMux()
-	(&api.Handler{Access: &access.Service{Store: s, Resolver: res}, Orgs: &access.Orgs{Store: s}, Keys: tokens, Admin: s}).Mount(apiMux)
+	(&api.Handler{Access: &access.Service{Store: s, Resolver: res}, Directory: &directory.Service{Store: s}, Keys: tokens}).Mount(apiMux)
 	return mux, key, uids, folders, apiMux
 }
 

@@ -191,6 +191,8 @@ type Store interface {
 	AccessStore
 	AdminTokenStore
 	SSOStore
+	ListingStore
+	ConsoleStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error
