@@ -245,15 +245,5 @@ func actionRole(name string) (store.Role, error) {
 	return "", fault.Invalidf("action %q is not one roster knows: its actions are \"view\", \"check\" and \"edit\"", name)
 }
 
-// actionOf returns the action a role is needed for ("edit" for editor).
-func actionOf(role store.Role) string {
-	for _, a := range actions {
-		if a.role == role {
-			return a.name
-		}
-	}
-	return string(role)
-}
-
 // where names evaluation i of a batch in messages.
 func where(i int) string { return fmt.Sprintf("evaluations[%d]", i) }
