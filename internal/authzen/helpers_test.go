@@ -68,7 +68,7 @@ var (
 //
 // Organization B: user zed, workspace globex.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	h      *authzen.Handler
 	keyA   string
@@ -82,7 +82,7 @@ type fixture struct {
 	folder map[string]store.Folder
 }
 
-func newFixture(t *testing.T, s *sqlstore.DB) *fixture {
+func newFixture(t testing.TB, s *sqlstore.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	res := &access.Resolver{Store: s, PollInterval: -1}
