@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/authzen"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim"
@@ -49,6 +50,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			BaseURL:   baseURL,
 			Logger:    logger,
 		},
+		&authzen.Handler{Access: resolver, Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger},
 	}, nil
 }
 

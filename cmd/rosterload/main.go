@@ -30,6 +30,7 @@ type scenario struct {
 func scenarios() []scenario {
 	return append([]scenario{
 		{"access", "POST /api/v1/check for random users and resources of a seeded organization", runAccess},
+		{"authzen", "AuthZEN evaluations (single, or batches with -batch N) for random users and resources of a seeded organization", runAuthZEN},
 		{"seed-access", "write the access benchmark dataset (100k users, 1k groups, 1k workspaces, 10k folders) to a database", runSeedAccess},
 		{"seed-scim", "write users as scim-users stores them (1M by default) straight through the store, and print a SCIM token", runSeedSCIM},
 	}, scimScenarios()...)

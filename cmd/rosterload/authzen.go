@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strings"
+)
+
+// runAuthZEN sends AuthZEN evaluations for the organization seed-access
+// wrote: with -batch 1, POST /access/v1/evaluation for a random user and
+// a random workspace or folder, the same question the access scenario asks
+// POST /api/v1/check; with -batch N, POST /access/v1/evaluations holding N
+// such evaluations for one user (the subject given once, as a default).
+func runAuthZEN(ctx context.Context, o *options, args []string) error {
+	fs := o.flags("authzen")
+	seed := fs.String("seed", "access-seed.json", "file written by rosterload seed-access")
+	batch := fs.Int("batch", 1, "evaluations per request: 1 uses /access/v1/evaluation, more /access/v1/evaluations (at most 1000)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *batch < 1 || *batch > 1000 {
+		return fmt.Errorf("-batch must be from 1 to 1000, not %d", *batch)
+	}
+	b, err := os.ReadFile(*seed)
+	if err != nil {
+		return fmt.Errorf("read the seed file (run rosterload seed-access first): %w", err)
+	}
+	var sf seedFile
+	if err := json.Unmarshal(b, &sf); err != nil {
+		return fmt.Errorf("%s: %w", *seed, err)
+	}
+	if len(sf.Users) == 0 || len(sf.Workspaces) == 0 || len(sf.Folders) == 0 {
+		return fmt.Errorf("%s lists no users, workspaces or folders", *seed)
+	}
+	if o.Token == "" {
+		o.Token = sf.APIKey
+	}
+	base := strings.TrimSuffix(o.URL, "/")
+	resource := func(r *rand.Rand) string {
+		if r.IntN(2) == 0 {
+			return `{"type":"workspace","id":"` + sf.Workspaces[r.IntN(len(sf.Workspaces))] + `"}`
+		}
+		return `{"type":"folder","id":"` + sf.Folders[r.IntN(len(sf.Folders))] + `"}`
+	}
+	name, endpoint := "authzen evaluation", base+"/access/v1/evaluation"
+	if *batch > 1 {
+		name, endpoint = fmt.Sprintf("authzen evaluations (batches of %d)", *batch), base+"/access/v1/evaluations"
+	}
+	return load(ctx, o, name, func(ctx context.Context, client *http.Client, i int) (int, error) {
+		r := rand.New(rand.NewPCG(uint64(i), 1))
+		subject := `{"type":"user","id":"` + sf.Users[r.IntN(len(sf.Users))] + `"}`
+		var body strings.Builder
+		if *batch == 1 {
+			body.WriteString(`{"subject":` + subject + `,"action":{"name":"view"},"resource":` + resource(r) + `}`)
+		} else {
+			body.WriteString(`{"subject":` + subject + `,"action":{"name":"view"},"evaluations":[`)
+			for j := 0; j < *batch; j++ {
+				if j > 0 {
+					body.WriteByte(',')
+				}
+				body.WriteString(`{"resource":` + resource(r) + `}`)
+			}
+			body.WriteString(`]}`)
+		}
+		req, err := http.NewRequestWithContext(ctx, "POST", endpoint, bytes.NewBufferString(body.String()))
+		if err != nil {
+			return 0, err
+		}
+		req.Header.Set("Authorization", "Bearer "+o.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		io.Copy(io.Discard, resp.Body) //nolint:errcheck // draining for reuse
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	})
+}
