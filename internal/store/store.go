@@ -191,6 +191,7 @@ type Store interface {
 	AccessStore
 	AdminTokenStore
 	SSOStore
+	WebhookStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

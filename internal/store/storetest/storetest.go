@@ -69,6 +69,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
 		{"AccessStore", testAccessStore},
 		{"SSO", testSSO},
+		{"Webhooks", testWebhooks},
+		{"WebhookLeases", testWebhookLeases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
