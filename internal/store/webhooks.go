@@ -143,10 +143,12 @@ type WebhookStore interface {
 
 	// ClaimWebhooks leases to owner, until until, at most limit enabled
 	// endpoints of any organization that have events after their cursor,
-	// are due (NextAttemptAt not after now) and are not leased (no lease,
-	// or one that ended by now). Several dispatchers, in one process or
-	// many, never hold one endpoint at once. The times are the
-	// dispatcher's clock, as are the ones it records.
+	// are due (NextAttemptAt not after now) and are not leased to another
+	// owner (no lease, one that ended by now, or owner's own, which is
+	// renewed: a restarted dispatcher under the same name resumes at once).
+	// Several dispatchers, in one process or many, never hold one endpoint
+	// at once. The times are the dispatcher's clock, as are the ones it
+	// records.
 	ClaimWebhooks(ctx context.Context, owner string, now, until time.Time, limit int) ([]WebhookLease, error)
 	// RecordWebhookAttempt logs an attempt and moves the endpoint on as
 	// the outcome says, in one transaction, if owner still holds its

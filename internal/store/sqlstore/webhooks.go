@@ -373,7 +373,7 @@ func (s *DB) ClaimWebhooks(ctx context.Context, owner string, now, until time.Ti
 		WHERE (org_id, id) IN (SELECT e.org_id, e.id FROM webhook_endpoints e JOIN orgs o ON o.id = e.org_id
 			WHERE e.enabled AND o.event_seq > e.cursor_seq
 			AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= $3)
-			AND (e.lease_until IS NULL OR e.lease_until <= $3)
+			AND (e.lease_until IS NULL OR e.lease_until <= $3 OR e.lease_owner = $1)
 			ORDER BY e.next_attempt_at, e.org_id, e.id LIMIT $4` + lock + `)
 		RETURNING ` + webhookColumns
 	var out []store.WebhookLease
