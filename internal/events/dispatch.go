@@ -157,111 +157,200 @@ func (r *run) claim(ctx context.Context, limit int) {
 // batch is how many events a worker reads at a time.
 const batch = 100
 
+// Acknowledged deliveries are recorded together, moving the cursor once
+// for up to flushEvery of them or flushAfter, whichever comes first: one
+// write per event would bound an endpoint's rate by the database's write
+// latency. An event is still sent only after the previous one was
+// answered 2xx; a crash before the record sends the unrecorded ones again
+// (at least once, in order).
+const (
+	flushEvery = 64
+	flushAfter = 50 * time.Millisecond
+)
+
+// idleFor is how long a worker with nothing to send keeps watching for
+// new events before giving its lease back: during a sync the next event
+// is usually milliseconds away, and a new claim would cost a poll.
+const idleFor = 500 * time.Millisecond
+
+// worker delivers to one leased endpoint.
+type worker struct {
+	r       *run
+	ep      store.WebhookEndpoint // as last read from the store
+	handled int64                 // last event acknowledged or skipped
+	pending []store.WebhookDelivery
+	since   time.Time // when the first pending delivery was answered
+	read    time.Time // when ep was read
+}
+
+// fresh is how old the endpoint as read may be when an event is sent, so
+// a change people make takes effect at once, whichever instance delivers.
+const fresh = 100 * time.Millisecond
+
+// refresh rereads the endpoint if it is older than fresh, and reports
+// whether delivery may go on.
+func (w *worker) refresh(ctx context.Context) bool {
+	if time.Since(w.read) < fresh {
+		return true
+	}
+	ep, err := w.r.d.Store.GetWebhook(ctx, w.ep.OrgID, w.ep.ID)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+			w.r.log.Error("read webhook endpoint", "org", w.ep.OrgID, "webhook", w.ep.ID, "err", err)
+		}
+		return false
+	}
+	// Keep the cursor and counts this worker knows; take the settings.
+	w.ep.URL, w.ep.EventTypes, w.ep.Enabled = ep.URL, ep.EventTypes, ep.Enabled
+	w.ep.Secret, w.ep.PreviousSecret, w.ep.PreviousSecretUntil = ep.Secret, ep.PreviousSecret, ep.PreviousSecretUntil
+	w.read = time.Now()
+	return ep.Enabled
+}
+
 // deliver sends ep its pending events in order until none is left, one
 // fails, the endpoint is disabled or deleted, or the lease is lost.
 func (r *run) deliver(ctx context.Context, ep store.WebhookEndpoint) {
-	owner := r.d.Owner
-	// release hands the endpoint back on the way out, on every path but a
-	// lost lease (which is no longer ours to release).
-	release := func(cursor int64) {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_, err := r.d.Store.RecordWebhookAttempt(rctx, owner, ep.OrgID, ep.ID, store.WebhookOutcome{Cursor: cursor})
-		if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrVersionMismatch) {
-			r.log.Error("release webhook endpoint", "org", ep.OrgID, "webhook", ep.ID, "err", err)
-		}
-	}
+	w := &worker{r: r, ep: ep, handled: ep.Cursor, read: time.Now()}
+	idleSince := time.Time{}
 	for {
-		evs, err := r.d.Store.ListEvents(ctx, ep.OrgID, ep.Cursor, batch)
+		evs, err := r.d.Store.ListEvents(ctx, ep.OrgID, w.handled, batch)
 		if err != nil {
 			if ctx.Err() == nil {
 				r.log.Error("read events for webhook", "org", ep.OrgID, "webhook", ep.ID, "err", err)
 			}
-			release(0)
+			w.finish(ctx, nil)
 			return
 		}
 		if len(evs) == 0 {
-			release(0)
-			return
-		}
-		skipped := ep.Cursor // the last event passed over by the filter
-		for _, e := range evs {
-			if !Matches(ep.EventTypes, e.Type) {
-				skipped = e.Seq
-				continue
-			}
-			if ctx.Err() != nil {
-				release(skipped)
+			if !w.flush(ctx) {
 				return
 			}
-			a := r.send.send(ctx, ep, e)
+			if idleSince.IsZero() {
+				idleSince = time.Now()
+			}
+			if time.Since(idleSince) >= idleFor || ctx.Err() != nil {
+				w.finish(ctx, nil)
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
+		}
+		idleSince = time.Time{}
+		for _, e := range evs {
+			if !Matches(w.ep.EventTypes, e.Type) {
+				w.handled = e.Seq
+				continue
+			}
+			if ctx.Err() != nil || !w.refresh(ctx) {
+				w.finish(ctx, nil)
+				return
+			}
+			if !Matches(w.ep.EventTypes, e.Type) { // the filter changed
+				w.handled = e.Seq
+				continue
+			}
+			a := r.send.send(ctx, w.ep, e)
 			if ctx.Err() != nil {
 				// Stopping: the attempt was cut short, not answered.
 				// It is not logged; the event is sent again later.
-				release(skipped)
+				w.finish(ctx, nil)
 				return
 			}
-			next, done, err := r.record(ctx, ep, a)
-			if err != nil {
-				if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrVersionMismatch) {
-					r.log.Error("record webhook attempt", "org", ep.OrgID, "webhook", ep.ID, "seq", e.Seq, "err", err)
-					release(skipped)
+			if !a.delivery.Succeeded() {
+				w.finish(ctx, &a)
+				return
+			}
+			a.delivery.Attempt = w.attempts() + 1
+			w.pending = append(w.pending, a.delivery)
+			w.handled = e.Seq
+			if len(w.pending) == 1 {
+				w.since = time.Now()
+			}
+			if len(w.pending) >= flushEvery || time.Since(w.since) >= flushAfter {
+				if !w.flush(ctx) {
+					return
 				}
-				return
-			}
-			if done {
-				return
-			}
-			ep, skipped = next, next.Cursor
-			if !ep.Enabled {
-				release(0)
-				return
 			}
 		}
-		if skipped > ep.Cursor {
-			next, err := r.d.Store.RecordWebhookAttempt(ctx, owner, ep.OrgID, ep.ID,
-				store.WebhookOutcome{Cursor: skipped, LeaseUntil: r.now().Add(r.lease)})
-			if err != nil {
-				if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrVersionMismatch) {
-					r.log.Error("skip filtered events", "org", ep.OrgID, "webhook", ep.ID, "err", err)
-					release(0)
-				}
-				return
-			}
-			ep = next
-			if !ep.Enabled {
-				release(0)
+		if time.Since(w.since) >= flushAfter || len(w.pending) == 0 {
+			if !w.flush(ctx) {
 				return
 			}
 		}
 	}
 }
 
-// record logs an attempt and moves the endpoint on: past the event after
-// a 2xx, keeping the lease; otherwise to its next attempt, releasing the
-// lease (done is true), or disabled after a 410 or DisableAfter of
-// failures. It returns the endpoint as the store now has it.
-func (r *run) record(ctx context.Context, ep store.WebhookEndpoint, a attempt) (store.WebhookEndpoint, bool, error) {
-	d := a.delivery
-	d.Attempt = ep.Attempts + 1
-	o := store.WebhookOutcome{Delivery: &d}
-	done := false
-	if d.Succeeded() {
-		o.Cursor = d.Seq
-		o.LeaseUntil = r.now().Add(r.lease)
-	} else {
-		done = true
-		wait := Schedule[min(ep.Attempts, len(Schedule)-1)]
+// attempts is how many times the event being sent failed before: the
+// endpoint's count while nothing was acknowledged in this run, else 0.
+func (w *worker) attempts() int {
+	if w.handled > w.ep.Cursor || len(w.pending) > 0 {
+		return 0
+	}
+	return w.ep.Attempts
+}
+
+// record writes an outcome under the lease and reports whether the worker
+// may go on: not when the endpoint is gone, disabled or leased to another
+// dispatcher, or the store failed. The write is made even if the
+// dispatcher is stopping, so answered events are not sent again.
+func (w *worker) record(ctx context.Context, o store.WebhookOutcome) bool {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	ep := w.ep
+	next, err := w.r.d.Store.RecordWebhookAttempt(rctx, w.r.d.Owner, ep.OrgID, ep.ID, o)
+	w.pending = nil
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrVersionMismatch) {
+			w.r.log.Error("record webhook attempts", "org", ep.OrgID, "webhook", ep.ID, "err", err)
+			if !o.LeaseUntil.IsZero() {
+				// Give the lease back so delivery resumes soon from the
+				// cursor; if that fails too, the lease runs out.
+				w.r.d.Store.RecordWebhookAttempt(rctx, w.r.d.Owner, ep.OrgID, ep.ID, store.WebhookOutcome{}) //nolint:errcheck // see above
+			}
+		}
+		return false
+	}
+	w.ep, w.read = next, time.Now()
+	if !next.Enabled && !o.LeaseUntil.IsZero() {
+		w.record(ctx, store.WebhookOutcome{}) // release
+		return false
+	}
+	return next.Enabled
+}
+
+// flush records the pending acknowledgements and skips, keeping the lease.
+func (w *worker) flush(ctx context.Context) bool {
+	if len(w.pending) == 0 && w.handled <= w.ep.Cursor {
+		return true
+	}
+	return w.record(ctx, store.WebhookOutcome{Deliveries: w.pending, Cursor: w.handled,
+		LeaseUntil: w.r.now().Add(w.r.lease)})
+}
+
+// finish records what is pending, and the failed attempt a if any, and
+// gives the lease back. After a failure the endpoint waits for its next
+// attempt on the schedule, or after the receiver's Retry-After; a 410, or
+// DisableAfter of failures, disables it.
+func (w *worker) finish(ctx context.Context, a *attempt) {
+	o := store.WebhookOutcome{Deliveries: w.pending, Cursor: w.handled}
+	if a != nil {
+		r, ep, d := w.r, w.ep, a.delivery
+		n := w.attempts()
+		d.Attempt = n + 1
+		failingSince := ep.FailingSince
+		if n == 0 || failingSince.IsZero() {
+			failingSince = d.At
+		}
+		wait := Schedule[min(n, len(Schedule)-1)]
 		if a.retryAfter > 0 {
 			wait = min(a.retryAfter, maxRetryAfter)
 		} else {
 			wait = r.jitter(wait)
 		}
 		o.Retry = d.At.Add(wait)
-		failingSince := ep.FailingSince
-		if failingSince.IsZero() {
-			failingSince = d.At
-		}
 		switch {
 		case d.Status == http.StatusGone:
 			o.Disable = "the endpoint answered 410 Gone"
@@ -270,11 +359,7 @@ func (r *run) record(ctx context.Context, ep store.WebhookEndpoint, a attempt) (
 		}
 		r.log.Warn("webhook attempt failed", "org", ep.OrgID, "webhook", ep.ID, "seq", d.Seq, "attempt", d.Attempt,
 			"status", d.Status, "err", d.Error, "retry_at", o.Retry, "disable", o.Disable)
+		o.Deliveries = append(o.Deliveries, d)
 	}
-	// The attempt happened: record it even if the dispatcher is stopping,
-	// so an answered event is not sent again.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	next, err := r.d.Store.RecordWebhookAttempt(rctx, r.d.Owner, ep.OrgID, ep.ID, o)
-	return next, done, err
+	w.record(ctx, o)
 }

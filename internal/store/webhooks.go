@@ -90,13 +90,16 @@ type WebhookLease struct {
 // WebhookOutcome is what a dispatcher reports after an attempt under its
 // lease; see WebhookStore.RecordWebhookAttempt.
 type WebhookOutcome struct {
-	// Delivery is logged; nil when events were only skipped by the filter.
-	Delivery *WebhookDelivery
-	// Cursor, when above the endpoint's, is the new cursor: the attempt
-	// succeeded (or the events up to it did not match the filter).
+	// Deliveries are logged, in order; none when events were only skipped
+	// by the filter. A dispatcher may report several successes at once,
+	// and the failure that ended them last.
+	Deliveries []WebhookDelivery
+	// Cursor, when above the endpoint's, is the new cursor: the events up
+	// to it were acknowledged (or did not match the filter). It resets the
+	// failure count.
 	Cursor int64
-	// Retry, when the attempt failed, is when to try again; Attempts and
-	// FailingSince of the endpoint are updated with it.
+	// Retry, when the last delivery failed, is when to try again; Attempts
+	// and FailingSince of the endpoint are updated with it.
 	Retry time.Time
 	// Disable, when set, disables the endpoint with this reason, in the
 	// same transaction, with the event "webhook.disabled".

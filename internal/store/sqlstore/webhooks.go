@@ -418,8 +418,7 @@ func (s *DB) RecordWebhookAttempt(ctx context.Context, owner, orgID, id string, 
 		if err != nil {
 			return err
 		}
-		if o.Delivery != nil {
-			d := *o.Delivery
+		for _, d := range o.Deliveries {
 			d.OrgID, d.EndpointID = orgID, id
 			if _, err := insertDelivery(ctx, t, d); err != nil {
 				return err
@@ -431,23 +430,21 @@ func (s *DB) RecordWebhookAttempt(ctx context.Context, owner, orgID, id string, 
 			args = append(args, v)
 			sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
 		}
-		switch {
-		case o.Cursor > e.Cursor:
+		if o.Cursor > e.Cursor {
 			e.Cursor, e.Attempts, e.NextAttemptAt, e.FailingSince = o.Cursor, 0, time.Time{}, time.Time{}
-			set("cursor_seq", e.Cursor)
-			set("attempts", 0)
-			set("next_attempt_at", nil)
-			set("failing_since", nil)
-		case o.Delivery != nil && !o.Delivery.Succeeded():
+		}
+		if n := len(o.Deliveries); n > 0 && !o.Deliveries[n-1].Succeeded() {
+			last := o.Deliveries[n-1]
 			e.Attempts++
 			e.NextAttemptAt = o.Retry.UTC().Truncate(time.Microsecond)
 			if e.FailingSince.IsZero() {
-				e.FailingSince = o.Delivery.At.UTC().Truncate(time.Microsecond)
+				e.FailingSince = last.At.UTC().Truncate(time.Microsecond)
 			}
-			set("attempts", e.Attempts)
-			set("next_attempt_at", s.t(e.NextAttemptAt))
-			set("failing_since", s.t(e.FailingSince))
 		}
+		set("cursor_seq", e.Cursor)
+		set("attempts", e.Attempts)
+		set("next_attempt_at", s.t(e.NextAttemptAt))
+		set("failing_since", s.t(e.FailingSince))
 		if o.LeaseUntil.IsZero() {
 			set("lease_owner", "")
 			set("lease_until", nil)

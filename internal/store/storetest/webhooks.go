@@ -148,14 +148,14 @@ func testWebhookLeases(t *testing.T, s store.Store) {
 		t.Fatalf("record by a non-owner err = %v, want ErrVersionMismatch", err)
 	}
 	ok := &store.WebhookDelivery{Seq: idleEP.Cursor + 1, EventType: "webhook.created", Attempt: 1, At: now, Status: 204, Latency: 3 * time.Millisecond}
-	if got, err := s.RecordWebhookAttempt(ctx, "a", idle.ID, idleEP.ID, store.WebhookOutcome{Delivery: ok, Cursor: idleEP.Cursor + 1}); err != nil || got.Cursor != idleEP.Cursor+1 {
+	if got, err := s.RecordWebhookAttempt(ctx, "a", idle.ID, idleEP.ID, store.WebhookOutcome{Deliveries: []store.WebhookDelivery{*ok}, Cursor: idleEP.Cursor + 1}); err != nil || got.Cursor != idleEP.Cursor+1 {
 		t.Fatalf("record success = %+v, %v", got, err)
 	}
 
 	// A failure keeps the cursor and schedules the retry; the endpoint is
 	// not due before it, even once the lease is released.
 	fail := &store.WebhookDelivery{Seq: ep.Cursor + 1, EventType: "webhook.created", Attempt: 1, At: now, Status: 500, Response: "boom"}
-	got, err := s.RecordWebhookAttempt(ctx, "a", o.ID, ep.ID, store.WebhookOutcome{Delivery: fail, Retry: now.Add(5 * time.Second)})
+	got, err := s.RecordWebhookAttempt(ctx, "a", o.ID, ep.ID, store.WebhookOutcome{Deliveries: []store.WebhookDelivery{*fail}, Retry: now.Add(5 * time.Second)})
 	if err != nil || got.Cursor != ep.Cursor || got.Attempts != 1 || !got.FailingSince.Equal(now) || !got.NextAttemptAt.Equal(now.Add(5*time.Second)) {
 		t.Fatalf("record failure = %+v, %v", got, err)
 	}
@@ -181,7 +181,7 @@ func testWebhookLeases(t *testing.T, s store.Store) {
 		t.Fatalf("record by the lost owner err = %v, want ErrVersionMismatch", err)
 	}
 	gone := &store.WebhookDelivery{Seq: ep.Cursor + 1, EventType: "webhook.created", Attempt: 2, At: now.Add(time.Hour), Status: 410}
-	got, err = s.RecordWebhookAttempt(ctx, "a", o.ID, ep.ID, store.WebhookOutcome{Delivery: gone, Retry: now.Add(2 * time.Hour), Disable: "the endpoint answered 410 Gone"})
+	got, err = s.RecordWebhookAttempt(ctx, "a", o.ID, ep.ID, store.WebhookOutcome{Deliveries: []store.WebhookDelivery{*gone}, Retry: now.Add(2 * time.Hour), Disable: "the endpoint answered 410 Gone"})
 	if err != nil || got.Enabled || got.DisabledReason != "the endpoint answered 410 Gone" || got.Attempts != 2 || !got.FailingSince.Equal(now) {
 		t.Fatalf("record with disable = %+v, %v", got, err)
 	}
