@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
 )
@@ -82,5 +86,69 @@ func TestWebhookCLI(t *testing.T) {
 				t.Fatalf("deleted endpoint still listed: %q", out)
 			}
 		})
+	}
+}
+
+// TestServeDeliversWebhooks: "roster serve" runs the dispatcher: a user
+// provisioned over SCIM reaches an endpoint made with the CLI, after the
+// endpoint's own webhook.created.
+func TestServeDeliversWebhooks(t *testing.T) {
+	got := make(chan string, 16)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct {
+			Type string `json:"type"`
+		}
+		json.NewDecoder(r.Body).Decode(&p)
+		got <- p.Type + " " + r.Header.Get("webhook-id")
+	}))
+	defer rc.Close()
+	env := map[string]string{"ROSTER_DATABASE": "sqlite:" + filepath.Join(t.TempDir(), "r.db"), "ROSTER_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"}
+	org := mustRoster(t, env, "org", "create", "--name", "Acme", "--plan", "enterprise").lastLine()
+	tok := mustRoster(t, env, "token", "create", "--org", org, "--name", "okta").lastLine()
+	mustRoster(t, env, "webhook", "create", "--org", org, "--url", rc.URL)
+
+	var out, errb syncBuffer
+	e := &environment{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, e, []string{"serve", "--addr", "127.0.0.1:0"}) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	re := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	var addr string
+	for i := 0; i < 200 && addr == ""; i++ {
+		time.Sleep(20 * time.Millisecond)
+		if m := re.FindStringSubmatch(errb.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("serve did not start: %s", errb.String())
+	}
+	want := []string{"webhook.created evt_" + org + "_3"}
+	if first := <-got; first != want[0] {
+		t.Fatalf("first delivery %q, want %q", first, want[0])
+	}
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/scim/v2/Users", strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com","active":true}`))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("SCIM create = %v, %v", resp, err)
+	}
+	select {
+	case d := <-got:
+		if d != "user.created evt_"+org+"_4" {
+			t.Fatalf("delivery %q, want user.created with seq 4", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the SCIM change was not delivered")
+	}
+	if !strings.Contains(errb.String(), "webhooks may reach private") {
+		t.Errorf("serve did not warn about private targets:\n%s", errb.String())
 	}
 }
