@@ -6,10 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,4 +156,111 @@ func TestServeDeliversWebhooks(t *testing.T) {
 	if !strings.Contains(errb.String(), "webhooks may reach private") {
 		t.Errorf("serve did not warn about private targets:\n%s", errb.String())
 	}
+}
+
+// TestMain lets a test run this test binary as the roster command
+// (ROSTER_TEST_RUN_MAIN=1), so a real process can be killed.
+func TestMain(m *testing.M) {
+	if os.Getenv("ROSTER_TEST_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestKill9LosesNothing kills "roster serve" with SIGKILL while a delivery
+// is in flight, starts it again, and expects every event to arrive: in
+// order, at worst the unrecorded ones twice.
+func TestKill9LosesNothing(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "r.db")
+	env := map[string]string{"ROSTER_DATABASE": "sqlite:" + dbPath, "ROSTER_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"}
+	var mu sync.Mutex
+	var seqs []int64
+	hung := make(chan struct{})
+	hold := make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { close(hold) }) })
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct {
+			Data struct {
+				Seq int64 `json:"seq"`
+			} `json:"data"`
+		}
+		json.NewDecoder(r.Body).Decode(&p)
+		mu.Lock()
+		seqs = append(seqs, p.Data.Seq)
+		n := len(seqs)
+		mu.Unlock()
+		if n == 4 {
+			close(hung)
+			<-hold // never answered: the process dies first
+		}
+	}))
+	defer rc.Close()
+	org := mustRoster(t, env, "org", "create", "--name", "Acme", "--plan", "enterprise").lastLine()
+	mustRoster(t, env, "webhook", "create", "--org", org, "--url", rc.URL)
+	for i := 0; i < 8; i++ {
+		mustRoster(t, env, "token", "create", "--org", org, "--name", "t"+strconv.Itoa(i))
+	}
+	const last = 10 // org.created, webhook.created, 8 × token.created
+	start := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0")
+		cmd.Env = append(os.Environ(), "ROSTER_TEST_RUN_MAIN=1")
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
+	}
+	first := start()
+	select {
+	case <-hung:
+	case <-time.After(10 * time.Second):
+		first.Process.Kill()
+		t.Fatal("no delivery reached the receiver")
+	}
+	if err := first.Process.Kill(); err != nil { // SIGKILL
+		t.Fatal(err)
+	}
+	first.Wait()
+	once.Do(func() { close(hold) }) // the dead process's connection is gone
+	second := start()
+	defer func() {
+		second.Process.Signal(syscall.SIGTERM)
+		second.Wait()
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		done := len(seqs) > 0 && seqs[len(seqs)-1] == last
+		got := append([]int64(nil), seqs...)
+		mu.Unlock()
+		if done {
+			// Before the kill: 2, 3, 4, 5 (5 unanswered). After: from
+			// the recorded cursor, in order, to the end.
+			if !slices.Equal(got[:4], []int64{2, 3, 4, 5}) {
+				t.Fatalf("before the kill got %v", got[:4])
+			}
+			t.Logf("receiver got %v", got)
+			rest := got[4:]
+			if rest[0] > 5 || !slices.Equal(rest, seqRange(rest[0], last)) {
+				t.Fatalf("after the restart got %v, want every event from one not after 5, in order", rest)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the restart got %v, want through %d", got, last)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func seqRange(from, to int64) []int64 {
+	var out []int64
+	for i := from; i <= to; i++ {
+		out = append(out, i)
+	}
+	return out
 }
