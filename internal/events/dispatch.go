@@ -66,6 +66,11 @@ type run struct {
 	send    *sender
 	mu      sync.Mutex
 	running map[string]bool // endpoint keys being delivered to
+	// ended is when each endpoint's last worker stopped: a claim that
+	// started before then may hold the endpoint as it was before that
+	// worker's last record (our own lease renewed), so it is left to the
+	// next claim, which reads it afresh.
+	ended map[string]time.Time
 	wg      sync.WaitGroup
 }
 
@@ -75,7 +80,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	if d.Store == nil || d.Owner == "" {
 		return errors.New("webhook dispatcher needs a store and an owner name")
 	}
-	r := &run{d: d, now: d.Now, jitter: d.Jitter, lease: d.Lease, log: d.Logger, running: map[string]bool{}}
+	r := &run{d: d, now: d.Now, jitter: d.Jitter, lease: d.Lease, log: d.Logger, running: map[string]bool{}, ended: map[string]time.Time{}}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -124,6 +129,7 @@ func (r *run) claim(ctx context.Context, limit int) {
 	if free <= 0 {
 		return
 	}
+	started := time.Now()
 	now := r.now()
 	leases, err := r.d.Store.ClaimWebhooks(ctx, r.d.Owner, now, now.Add(r.lease), free)
 	if err != nil {
@@ -135,11 +141,14 @@ func (r *run) claim(ctx context.Context, limit int) {
 	for _, l := range leases {
 		k := key(l.Endpoint.OrgID, l.Endpoint.ID)
 		r.mu.Lock()
-		busy := r.running[k]
-		r.running[k] = true
+		busy := r.running[k] || r.ended[k].After(started)
+		if !busy {
+			r.running[k] = true
+			delete(r.ended, k)
+		}
 		r.mu.Unlock()
 		if busy {
-			continue // renewed our own lease; its worker goes on
+			continue // renewed our own lease; its worker goes on, or just ended
 		}
 		r.wg.Add(1)
 		go func(ep store.WebhookEndpoint) {
@@ -147,6 +156,7 @@ func (r *run) claim(ctx context.Context, limit int) {
 			defer func() {
 				r.mu.Lock()
 				delete(r.running, k)
+				r.ended[k] = time.Now()
 				r.mu.Unlock()
 			}()
 			r.deliver(ctx, ep)

@@ -195,7 +195,7 @@ func TestOrderingWhileOneEndpointFails(t *testing.T) {
 			t.Fatalf("good endpoint got %v, want %v", got, want)
 		}
 		waitFor(t, "the hanging request", func() bool { return len(slow.requests()) == 1 })
-		waitFor(t, "the failed attempt", func() bool { return len(bad.requests()) == 1 })
+		waitFor(t, "the failed attempt", func() bool { return len(bad.requests()) >= 1 })
 		time.Sleep(50 * time.Millisecond) // a few polls: the failed one must not be retried early
 		if got := bad.seqs(); !slices.Equal(got, []int64{eps[0].Cursor + 1}) {
 			t.Fatalf("failing endpoint got %v, want only its first event, once", got)

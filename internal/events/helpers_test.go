@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -166,7 +167,7 @@ func startDispatcher(t *testing.T, s store.Store, owner string, c *clock, target
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &events.Dispatcher{Store: s, Owner: owner, Now: c.Now, Targets: targets,
 		Jitter: func(w time.Duration) time.Duration { return w }, PollInterval: 20 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: slog.New(slog.NewTextHandler(logOut(), nil))}
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
 	var once sync.Once
@@ -219,4 +220,13 @@ func deliveries(t *testing.T, s store.Store, ep store.WebhookEndpoint) []store.W
 		t.Fatal(err)
 	}
 	return ds
+}
+
+// logOut is where dispatchers under test log: nowhere, unless
+// ROSTER_TEST_LOG is set.
+func logOut() io.Writer {
+	if os.Getenv("ROSTER_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }
