@@ -71,7 +71,7 @@ type run struct {
 	// worker's last record (our own lease renewed), so it is left to the
 	// next claim, which reads it afresh.
 	ended map[string]time.Time
-	wg      sync.WaitGroup
+	wg    sync.WaitGroup
 }
 
 // Run delivers until ctx ends, then waits for attempts in flight to stop
