@@ -153,7 +153,7 @@ type WebhookStore interface {
 	// at once. The times are the dispatcher's clock, as are the ones it
 	// records.
 	ClaimWebhooks(ctx context.Context, owner string, now, until time.Time, limit int) ([]WebhookLease, error)
-	// RecordWebhookAttempt logs an attempt and moves the endpoint on as
+	// RecordWebhookAttempt logs the attempts and moves the endpoint on as
 	// the outcome says, in one transaction, if owner still holds its
 	// lease; otherwise it records nothing and returns ErrVersionMismatch
 	// (the lease expired and another dispatcher took over). It returns the

@@ -401,7 +401,7 @@ func (s *DB) ClaimWebhooks(ctx context.Context, owner string, now, until time.Ti
 	return out, nil
 }
 
-// RecordWebhookAttempt logs an attempt and moves the endpoint on.
+// RecordWebhookAttempt logs attempts and moves the endpoint on.
 func (s *DB) RecordWebhookAttempt(ctx context.Context, owner, orgID, id string, o store.WebhookOutcome) (store.WebhookEndpoint, error) {
 	var out store.WebhookEndpoint
 	err := s.write(ctx, dispatcherActor, orgID, func(t *tx) error {
