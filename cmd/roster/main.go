@@ -29,6 +29,18 @@ type command struct {
 type environment struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// prog is how the user started roster, e.g. "./roster" or
+	// "go run ./cmd/roster" (see invocation); "roster" when "".
+	prog string
+}
+
+// command returns how the user started roster, for the commands roster
+// tells them to run next.
+func (e *environment) command() string {
+	if e.prog == "" {
+		return "roster"
+	}
+	return e.prog
 }
 
 func commands() []command {
@@ -40,6 +52,7 @@ func commands() []command {
 		{"apikey", "create, list and revoke host-app API keys", runAPIKey},
 		{"saml", "set up SAML single sign-on for an organization", runSAML},
 		{"webhook", "create and manage webhook endpoints; list their deliveries", runWebhook},
+		{"console", "create setup links that sign owners into the web console", runConsole},
 		{"version", "print the version", func(_ context.Context, env *environment, _ []string) error {
 			fmt.Fprintln(env.stdout, "roster", version)
 			return nil
@@ -50,10 +63,10 @@ func commands() []command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, prog: invocation(os.Args[0])}
 	if err := run(ctx, env, os.Args[1:]); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "roster:", err)
+			fmt.Fprintln(os.Stderr, "roster:", errorText(err))
 		}
 		os.Exit(2)
 	}
@@ -61,7 +74,7 @@ func main() {
 
 func run(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(env.stdout)
+		usage(env.stdout, env.command())
 		if len(args) == 0 {
 			return flag.ErrHelp
 		}
@@ -72,18 +85,18 @@ func run(ctx context.Context, env *environment, args []string) error {
 			return c.run(ctx, env, args[1:])
 		}
 	}
-	usage(env.stderr)
+	usage(env.stderr, env.command())
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-func usage(w io.Writer) {
+func usage(w io.Writer, prog string) {
 	fmt.Fprintln(w, "roster: identity provisioning (SCIM 2.0) and access for your workspaces.")
-	fmt.Fprintln(w, "\nUsage: roster <command> [flags]\n\nCommands:")
+	fmt.Fprintf(w, "\nUsage: %s <command> [flags]\n\nCommands:\n", prog)
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nEvery flag can also be set through the environment: --database is ROSTER_DATABASE,")
-	fmt.Fprintln(w, "--data-dir is ROSTER_DATA_DIR, and so on. Run \"roster <command> --help\" for a command's flags.")
+	fmt.Fprintf(w, "--data-dir is ROSTER_DATA_DIR, and so on. Run \"%s <command> --help\" for a command's flags.\n", prog)
 }
 
 // flags is a flag set with the environment overlay: a flag not given on the
@@ -97,7 +110,7 @@ func newFlags(env *environment, name, usageLine, about string) *flags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: roster %s\n\n%s\n\nFlags (each also settable as ROSTER_<FLAG_NAME>):\n", usageLine, about)
+		fmt.Fprintf(env.stderr, "Usage: %s %s\n\n%s\n\nFlags (each also settable as ROSTER_<FLAG_NAME>):\n", env.command(), usageLine, about)
 		fs.PrintDefaults()
 	}
 	return &flags{FlagSet: fs, env: env}
@@ -112,6 +125,30 @@ func (f *flags) parse(args []string) error {
 	if err := f.Parse(args); err != nil {
 		return err
 	}
+	return f.overlay()
+}
+
+// parseWithArgs is parse for commands that take arguments besides flags,
+// as "roster apikey revoke --admin ID": flags may come before and after
+// the arguments, which it returns.
+func (f *flags) parseWithArgs(args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := f.Parse(args); err != nil {
+			return nil, err
+		}
+		if f.NArg() == 0 {
+			break
+		}
+		positional = append(positional, f.Arg(0))
+		args = f.Args()[1:]
+	}
+	return positional, f.overlay()
+}
+
+// overlay fills the flags not given on the command line from the
+// environment.
+func (f *flags) overlay() error {
 	set := map[string]bool{}
 	f.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	var errs []error
@@ -136,15 +173,15 @@ func subcommand(ctx context.Context, env *environment, group string, args []stri
 	}
 	sort.Strings(names)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintf(env.stderr, "Usage: roster %s <%s> [flags]\n\n%s\n", group, strings.Join(names, "|"), about)
+		fmt.Fprintf(env.stderr, "Usage: %s %s <%s> [flags]\n\n%s\n", env.command(), group, strings.Join(names, "|"), about)
 		if len(args) == 0 {
-			return fmt.Errorf("roster %s needs one of: %s", group, strings.Join(names, ", "))
+			return fmt.Errorf("%s %s needs one of: %s", env.command(), group, strings.Join(names, ", "))
 		}
 		return nil
 	}
 	fn, ok := verbs[args[0]]
 	if !ok {
-		return fmt.Errorf("roster %s: unknown command %q; use one of: %s", group, args[0], strings.Join(names, ", "))
+		return fmt.Errorf("%s %s: unknown command %q; use one of: %s", env.command(), group, args[0], strings.Join(names, ", "))
 	}
 	return fn(ctx, env, args[1:])
 }

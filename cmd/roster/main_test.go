@@ -24,7 +24,27 @@ func (r result) lastLine() string {
 	return lines[len(lines)-1]
 }
 
+// migrated holds the ROSTER_DATABASE values roster has migrated.
+var migrated sync.Map
+
+// roster runs a command against the database ROSTER_DATABASE names,
+// migrating it first if this is the test's first command there: commands
+// other than serve and migrate refuse to create a database, and a user
+// runs them against the one roster serve made. rosterRaw runs a command
+// as it is.
 func roster(t *testing.T, env map[string]string, args ...string) (result, error) {
+	t.Helper()
+	if db := env["ROSTER_DATABASE"]; db != "" {
+		if _, done := migrated.LoadOrStore(db, true); !done {
+			if r, err := rosterRaw(t, env, "migrate"); err != nil {
+				t.Fatalf("migrate %s: %v\n%s", db, err, r.stderr)
+			}
+		}
+	}
+	return rosterRaw(t, env, args...)
+}
+
+func rosterRaw(t *testing.T, env map[string]string, args ...string) (result, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	e := &environment{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}

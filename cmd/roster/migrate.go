@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"text/tabwriter"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver for status
@@ -28,7 +31,7 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	}
 	switch action {
 	case "up":
-		s, err := db.open(ctx) // opening migrates
+		s, err := db.create(ctx) // opening migrates
 		if err != nil {
 			return err
 		}
@@ -43,6 +46,10 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 		kind, target := db.target()
 		driver, dsn := "pgx", target
 		if kind == "sqlite" {
+			// Status reads; it must not leave an empty file behind.
+			if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+				return db.missing(false)
+			}
 			driver, dsn = "sqlite", sqlite.DSN(target, "", false)
 		}
 		conn, err := sql.Open(driver, dsn)

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -15,6 +15,18 @@ var cliActor = store.Actor{Kind: "cli", Name: "roster cli"}
 
 // errNoOrg answers a command that names no organization.
 var errNoOrg = errors.New(`--org is required: the organization's id, as "roster org list" shows it`)
+
+// org returns the organization a command names. Not finding it most often
+// means the command opened another database than the one roster serve
+// uses, so the answer names the database and how to list what it holds.
+func (s *services) org(ctx context.Context, db *dbFlags, id string) (store.Org, error) {
+	o, err := s.orgs.Get(ctx, id)
+	if errors.Is(err, fault.NotFound) {
+		return o, fault.NotFoundf("organization %q not found in %s; %q lists the organizations there",
+			id, db.describe(), db.env.command()+" org list")
+	}
+	return o, err
+}
 
 func runOrg(ctx context.Context, env *environment, args []string) error {
 	return subcommand(ctx, env, "org", args, map[string]func(context.Context, *environment, []string) error{
@@ -35,16 +47,17 @@ func orgCreate(ctx context.Context, env *environment, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	s, err := db.open(ctx)
+	svc, err := db.services(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	o, err := (&access.Orgs{Store: s}).Create(ctx, cliActor, *name, store.Plan(*plan))
+	defer svc.Close()
+	o, err := svc.orgs.Create(ctx, cliActor, *name, store.Plan(*plan))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stderr, "Created organization %q on the %s plan.\nNext, a SCIM token for its identity provider: roster token create --org %s\n", o.Name, o.Plan, o.ID)
+	fmt.Fprintf(env.stderr, "Created organization %q on the %s plan.\nNext, a SCIM token for its identity provider: %s token create --org %s%s\n",
+		o.Name, o.Plan, env.command(), o.ID, db.args())
 	fmt.Fprintln(env.stdout, o.ID)
 	return nil
 }
@@ -56,16 +69,16 @@ func orgList(ctx context.Context, env *environment, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	s, err := db.open(ctx)
+	svc, err := db.services(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer svc.Close()
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tPLAN\tMEMBERS CREATE WORKSPACES\tGROUP REMOVAL\tCREATED")
 	after := ""
 	for {
-		page, err := s.ListOrgs(ctx, after, 500)
+		page, err := svc.orgs.List(ctx, after, 500)
 		if err != nil {
 			return err
 		}
@@ -93,12 +106,15 @@ func orgSetPlan(ctx context.Context, env *environment, args []string) error {
 	if *id == "" {
 		return errNoOrg
 	}
-	s, err := db.open(ctx)
+	svc, err := db.services(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	o, err := (&access.Orgs{Store: s}).SetPlan(ctx, cliActor, *id, store.Plan(*plan))
+	defer svc.Close()
+	if _, err := svc.org(ctx, &db, *id); err != nil {
+		return err
+	}
+	o, err := svc.orgs.SetPlan(ctx, cliActor, *id, store.Plan(*plan))
 	if err != nil {
 		return err
 	}
@@ -122,13 +138,12 @@ func orgSettings(ctx context.Context, env *environment, args []string) error {
 	if *id == "" {
 		return errNoOrg
 	}
-	s, err := db.open(ctx)
+	svc, err := db.services(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	orgs := &access.Orgs{Store: s}
-	o, err := orgs.Get(ctx, *id)
+	defer svc.Close()
+	o, err := svc.org(ctx, &db, *id)
 	if err != nil {
 		return err
 	}
@@ -144,7 +159,7 @@ func orgSettings(ctx context.Context, env *environment, args []string) error {
 		set.GroupRemoval = store.GroupRemoval(*removal)
 	}
 	if set != o.Settings {
-		if o, err = orgs.SetSettings(ctx, cliActor, *id, set); err != nil {
+		if o, err = svc.orgs.SetSettings(ctx, cliActor, *id, set); err != nil {
 			return err
 		}
 	}

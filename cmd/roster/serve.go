@@ -63,11 +63,12 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 	}
-	s, err := db.open(ctx)
+	s, err := db.create(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	orgs := newServices(s).orgs
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -95,33 +96,28 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 
 	return srv.Run(ctx, func(bound net.Addr) {
 		logger.Info("roster is listening", "addr", bound.String(), "base_url", base.String(), "database", db.describe(), "version", version)
-		orgs, err := s.ListOrgs(ctx, "", 1)
-		if err == nil && len(orgs) == 0 {
+		if page, err := orgs.List(ctx, "", 1); err == nil && len(page) == 0 {
 			firstStart(env, base.String(), &db)
 		}
 	})
 }
 
-// firstStart tells a newcomer what to do next.
+// firstStart tells a newcomer what to do next, in commands they can paste
+// as they are: started the way they started roster, on the same database.
 func firstStart(env *environment, base string, db *dbFlags) {
-	dbArg := ""
-	if db.database != "" {
-		dbArg = " --database '" + db.database + "'"
-	} else if db.dataDir != "roster-data" {
-		dbArg = " --data-dir '" + db.dataDir + "'"
-	}
+	prog, dbArg := env.command(), db.args()
 	fmt.Fprintf(env.stdout, `
 roster is running. There is no organization yet; here is how to connect your identity provider.
 
   SCIM base URL (Okta "Base URL", Entra "Tenant URL"):  %s/scim/v2
 
   1. Create an organization on the enterprise plan (SCIM needs it); it prints the organization id:
-       roster org create --name "Acme"%s --plan enterprise
+       %s org create --name "Acme"%s --plan enterprise
   2. Create a SCIM token for it; it prints the token, shown only once:
-       roster token create --org <organization id>%s --name okta
+       %s token create --org <organization id>%s --name okta
   3. Paste the URL and the token into Okta or Entra (docs/okta.md, docs/entra.md).
 
-`, strings.TrimSuffix(base, "/"), dbArg, dbArg)
+`, strings.TrimSuffix(base, "/"), prog, dbArg, prog, dbArg)
 }
 
 func newLogger(env *environment, format, level string) (*slog.Logger, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -37,13 +38,14 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	signIn.Renderer = provisioning
 	return []server.Mounter{
 		provisioning,
+		&console.Handler{Tokens: tokens, Orgs: acc, Groups: dir, SAML: signIn.Service, BaseURL: baseURL, Logger: logger},
 		signIn,
 		&api.Handler{
-			Access: acc,
-			Orgs:   &access.Orgs{Store: s},
-			Keys:   tokens,
-			Admin:  s,
-			Logger: logger,
+			Access:    acc,
+			Directory: dir,
+			Keys:      tokens,
+			BaseURL:   baseURL,
+			Logger:    logger,
 		},
 	}, nil
 }

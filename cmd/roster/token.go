@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/token"
 )
 
 func runToken(ctx context.Context, env *environment, args []string) error {
@@ -19,7 +20,8 @@ func runToken(ctx context.Context, env *environment, args []string) error {
 
 func runAPIKey(ctx context.Context, env *environment, args []string) error {
 	return tokenCommands(ctx, env, args, "apikey", store.TokenAPI,
-		"Manage API keys: the bearer keys the host app uses for the access API of one organization.")
+		"Manage API keys: the bearer keys the host app uses for the access API of one organization,\n"+
+			"and (with --admin) instance admin keys, which create organizations through the API.")
 }
 
 func tokenCommands(ctx context.Context, env *environment, args []string, group string, kind store.TokenKind, about string) error {
@@ -36,33 +38,48 @@ func tokenCommands(ctx context.Context, env *environment, args []string, group s
 	}, about)
 }
 
+// adminFlag registers --admin on the apikey commands; the SCIM token
+// commands have no admin kind, and read it as false.
+func adminFlag(f *flags, kind store.TokenKind, usage string) *bool {
+	if kind != store.TokenAPI {
+		return new(bool)
+	}
+	return f.Bool("admin", false, usage)
+}
+
+// adminOrOrg checks that a command names exactly one owner of the tokens
+// it works on: --admin (the instance) or --org.
+func adminOrOrg(admin bool, org string) error {
+	if admin && org != "" {
+		return fmt.Errorf("--admin and --org exclude each other: an admin key belongs to no organization")
+	}
+	if !admin && org == "" {
+		return errNoOrg
+	}
+	return nil
+}
+
 func tokenCreate(ctx context.Context, env *environment, args []string, group string, kind store.TokenKind) error {
-	f := newFlags(env, group+" create", group+" create --org ID [--name NAME]"+adminUsage(kind),
+	f := newFlags(env, group+" create", group+" create --org ID [--name NAME]"+adminUsage(env, kind, "create --admin [--name NAME]"),
 		"Creates a token and prints it alone on the last line of stdout. It is shown this once:\nroster keeps only a hash of it.")
 	var db dbFlags
 	db.register(f)
 	org := f.String("org", "", "organization id (required unless --admin)")
 	name := f.String("name", "", `a name to recognise the token by, e.g. "okta"`)
-	admin := new(bool)
-	if kind == store.TokenAPI {
-		admin = f.Bool("admin", false, "create an instance admin key instead: it creates organizations and issues their API keys, and belongs to no organization")
-	}
+	admin := adminFlag(f, kind, "create an instance admin key instead: it creates organizations and issues their API keys, and belongs to no organization")
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if *admin && *org != "" {
-		return fmt.Errorf("--admin and --org exclude each other: an admin key belongs to no organization")
+	if err := adminOrOrg(*admin, *org); err != nil {
+		return err
 	}
-	if *org == "" && !*admin {
-		return errNoOrg
-	}
-	s, err := db.open(ctx)
+	svc, err := db.services(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer svc.Close()
 	if *admin {
-		text, t, err := api.CreateAdminKey(ctx, s, *name)
+		text, t, err := svc.tokens.CreateAdmin(ctx, cliActor, *name)
 		if err != nil {
 			return err
 		}
@@ -70,7 +87,10 @@ func tokenCreate(ctx context.Context, env *environment, args []string, group str
 		fmt.Fprintln(env.stdout, text)
 		return nil
 	}
-	text, t, err := (&token.Service{Store: s}).Create(ctx, cliActor, *org, kind, *name)
+	if _, err := svc.org(ctx, &db, *org); err != nil {
+		return err
+	}
+	text, t, err := svc.tokens.Create(ctx, cliActor, *org, kind, *name)
 	if err != nil {
 		return err
 	}
@@ -80,29 +100,55 @@ func tokenCreate(ctx context.Context, env *environment, args []string, group str
 }
 
 func kindLabel(k store.TokenKind) string {
-	if k == store.TokenAPI {
+	switch k {
+	case store.TokenAPI:
 		return "API key"
+	case store.TokenAdmin:
+		return "admin key"
 	}
 	return "SCIM token"
 }
 
+// aKind is kindLabel with its article.
+func aKind(k store.TokenKind) string {
+	if k == store.TokenSCIM {
+		return "a " + kindLabel(k)
+	}
+	return "an " + kindLabel(k)
+}
+
+// groupOf is the command group that manages tokens of the kind.
+func groupOf(k store.TokenKind) string {
+	if k == store.TokenSCIM {
+		return "token"
+	}
+	return "apikey"
+}
+
 func tokenList(ctx context.Context, env *environment, args []string, group string, kind store.TokenKind) error {
-	f := newFlags(env, group+" list", group+" list --org ID", "Lists an organization's tokens, newest first. Secrets are never shown.")
+	f := newFlags(env, group+" list", group+" list --org ID"+adminUsage(env, kind, "list --admin"),
+		"Lists an organization's tokens (with --admin: the instance admin keys), newest first. Secrets are never shown.")
 	var db dbFlags
 	db.register(f)
-	org := f.String("org", "", "organization id (required)")
+	org := f.String("org", "", "organization id (required unless --admin)")
+	admin := adminFlag(f, kind, "list the instance admin keys instead")
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if *org == "" {
-		return errNoOrg
+	if err := adminOrOrg(*admin, *org); err != nil {
+		return err
 	}
-	s, err := db.open(ctx)
+	svc, err := db.services(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	list, err := (&token.Service{Store: s}).List(ctx, *org, kind)
+	defer svc.Close()
+	var list []store.Token
+	if *admin {
+		list, err = svc.tokens.ListAdmin(ctx)
+	} else if _, err = svc.org(ctx, &db, *org); err == nil {
+		list, err = svc.tokens.List(ctx, *org, kind)
+	}
 	if err != nil {
 		return err
 	}
@@ -125,37 +171,96 @@ func never(t time.Time) string {
 	return t.Format(time.DateTime)
 }
 
-func tokenRevoke(ctx context.Context, env *environment, args []string, group string, kind store.TokenKind) error {
-	f := newFlags(env, group+" revoke", group+" revoke --org ID --id TOKEN_ID", "Revokes a token: it stops working at once.")
-	var db dbFlags
-	db.register(f)
-	org := f.String("org", "", "organization id (required)")
-	id := f.String("id", "", `token id, as shown by "roster `+group+` list" (required)`)
-	if err := f.parse(args); err != nil {
-		return err
+// revokeDelay says how soon a running roster serve refuses a revoked
+// credential of the kind: it keeps what it verified in memory that long.
+func revokeDelay(k store.TokenKind) string {
+	if k == store.TokenSCIM {
+		return "within one second"
 	}
-	if *org == "" || *id == "" {
-		return fmt.Errorf("--org and --id are required")
-	}
-	s, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	t, err := (&token.Service{Store: s}).Revoke(ctx, cliActor, *org, *id)
-	if err != nil {
-		return err
-	}
-	if t.Kind != kind {
-		return fmt.Errorf("%s is a %s, not a %s", t.ID, kindLabel(t.Kind), kindLabel(kind))
-	}
-	fmt.Fprintf(env.stdout, "revoked %s %q (%s)\n", kindLabel(kind), t.Name, t.ID)
-	return nil
+	return "within two seconds"
 }
 
-func adminUsage(kind store.TokenKind) string {
+func tokenRevoke(ctx context.Context, env *environment, args []string, group string, kind store.TokenKind) error {
+	f := newFlags(env, group+" revoke", group+" revoke --org ID --id TOKEN_ID"+adminUsage(env, kind, "revoke --admin ID"),
+		"Revokes a token; the id may also follow the flags. A running roster serve refuses it "+revokeDelay(kind)+",\n"+
+			"and it is never accepted again.")
+	var db dbFlags
+	db.register(f)
+	org := f.String("org", "", "organization id (required unless --admin)")
+	id := f.String("id", "", `token id, as shown by "`+env.command()+" "+group+` list" (required)`)
+	admin := adminFlag(f, kind, "revoke an instance admin key")
+	ids, err := f.parseWithArgs(args)
+	if err != nil {
+		return err
+	}
+	if err := adminOrOrg(*admin, *org); err != nil {
+		return err
+	}
+	if *id != "" {
+		ids = append([]string{*id}, ids...)
+	}
+	switch {
+	case len(ids) > 1:
+		return fmt.Errorf("give one token id, not %d (%s)", len(ids), strings.Join(ids, ", "))
+	case len(ids) == 1:
+		*id = ids[0]
+	default:
+		return fmt.Errorf("--id is required: the token's id, as %q shows it", env.command()+" "+group+" list")
+	}
+	svc, err := db.services(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if *admin {
+		t, err := svc.tokens.RevokeAdmin(ctx, cliActor, *id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "revoked admin key %q (%s)\n", t.Name, t.ID)
+		return nil
+	}
+	if _, err := svc.org(ctx, &db, *org); err != nil {
+		return err
+	}
+	// Check the kind before revoking: "roster apikey revoke" must not
+	// revoke the SCIM token an identity provider depends on.
+	for _, k := range []store.TokenKind{kind, otherKind(kind)} {
+		list, err := svc.tokens.List(ctx, *org, k)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(list, func(t store.Token) bool { return t.ID == *id }) {
+			continue
+		}
+		if k != kind {
+			return fault.Invalidf("%s is %s, not %s: revoke it with %s %s revoke --org %s --id %s",
+				*id, aKind(k), aKind(kind), env.command(), groupOf(k), *org, *id)
+		}
+		t, err := svc.tokens.Revoke(ctx, cliActor, *org, *id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "revoked %s %q (%s)\n", kindLabel(kind), t.Name, t.ID)
+		return nil
+	}
+	return fault.NotFoundf("organization %s has no %s with id %q; %q lists them", *org, kindLabel(kind), *id,
+		env.command()+" "+group+" list --org "+*org)
+}
+
+// otherKind is the organization token kind that is not k.
+func otherKind(k store.TokenKind) store.TokenKind {
+	if k == store.TokenSCIM {
+		return store.TokenAPI
+	}
+	return store.TokenSCIM
+}
+
+// adminUsage is the usage line of the --admin form of a command, for the
+// apikey group only.
+func adminUsage(env *environment, kind store.TokenKind, form string) string {
 	if kind == store.TokenAPI {
-		return "\n       roster apikey create --admin [--name NAME]"
+		return "\n       " + env.command() + " apikey " + form
 	}
 	return ""
 }

@@ -106,6 +106,11 @@ type index struct {
 	members    map[resKey]map[string][]memberRow // resource → user → rows
 	orgRoles   map[string]store.OrgRole          // user → role
 	sorted     []resKey                          // every resource in order; nil when stale
+	// userNames and groupNames are what explanations call users and
+	// groups (userName, displayName); an id missing from them is shown as
+	// the id.
+	userNames  map[string]string
+	groupNames map[string]string
 }
 
 func newIndex() *index {
@@ -117,6 +122,8 @@ func newIndex() *index {
 		grants:     map[resKey]map[string]store.Role{},
 		members:    map[resKey]map[string][]memberRow{},
 		orgRoles:   map[string]store.OrgRole{},
+		userNames:  map[string]string{},
+		groupNames: map[string]string{},
 	}
 }
 
@@ -289,6 +296,8 @@ type eventData struct {
 	UserID       string             `json:"user_id"`
 	Origin       string             `json:"origin"`
 	Role         string             `json:"role"`
+	UserName     string             `json:"userName"`
+	DisplayName  string             `json:"displayName"`
 }
 
 // apply applies one event to the index. It returns errReload for events it
@@ -306,7 +315,7 @@ func (x *index) apply(e store.Event) error {
 	}
 	id := e.SubjectID
 	switch e.Type {
-	case "org.created", "group.updated", "token.created", "token.revoked", "workspace.updated":
+	case "org.created", "token.created", "token.revoked", "workspace.updated":
 		// Nothing the resolver reads.
 	case "org.plan_changed":
 		if err := json.Unmarshal(d.To, &x.org.Plan); err != nil {
@@ -319,12 +328,14 @@ func (x *index) apply(e store.Event) error {
 	case "user.created":
 		active := d.Active != nil && *d.Active
 		x.users[id] = &userEntry{active: active, orgRole: x.orgRoles[id]}
+		x.nameUser(id, d.UserName)
 	case "user.updated", "user.deactivated", "user.reactivated":
 		u := x.users[id]
 		if u == nil || d.Active == nil {
 			return errReload{"update of an unknown user " + id}
 		}
 		u.active = *d.Active
+		x.nameUser(id, d.UserName)
 	case "user.deleted":
 		u := x.users[id]
 		if u == nil {
@@ -338,8 +349,12 @@ func (x *index) apply(e store.Event) error {
 		}
 		delete(x.orgRoles, id)
 		delete(x.users, id)
+		delete(x.userNames, id)
 	case "group.created":
 		x.groups[id] = map[string]struct{}{}
+		x.nameGroup(id, d.DisplayName)
+	case "group.updated":
+		x.nameGroup(id, d.DisplayName)
 	case "group.members_added":
 		for _, u := range d.Users {
 			x.addGroupMember(id, u)
@@ -353,6 +368,7 @@ func (x *index) apply(e store.Event) error {
 			x.removeGroupMember(id, u)
 		}
 		delete(x.groups, id)
+		delete(x.groupNames, id)
 		for _, m := range x.grants {
 			delete(m, id)
 		}
@@ -407,6 +423,30 @@ func (x *index) apply(e store.Event) error {
 	return nil
 }
 
+func (x *index) nameUser(id, name string) {
+	if name != "" {
+		x.userNames[id] = name
+	}
+}
+
+func (x *index) nameGroup(id, name string) {
+	if name != "" {
+		x.groupNames[id] = name
+	}
+}
+
+// setNames takes the names of a store read made after the snapshot the
+// index was built from: a name it holds that is newer than the snapshot is
+// also set again by the event that changed it, when applied.
+func (x *index) setNames(n store.AccessNames) {
+	for id, name := range n.Users {
+		x.userNames[id] = name
+	}
+	for id, name := range n.Groups {
+		x.groupNames[id] = name
+	}
+}
+
 // Reason is one fact that gives a user access: an organization role, a
 // group grant, or a direct membership. Inherited marks facts about the
 // workspace that a folder following its workspace inherits.
@@ -417,8 +457,11 @@ type Reason struct {
 	ResourceType store.ResourceType `json:"resource_type,omitempty"`
 	ResourceID   string             `json:"resource_id,omitempty"`
 	GroupID      string             `json:"group_id,omitempty"`
-	Origin       string             `json:"origin,omitempty"`
-	Inherited    bool               `json:"inherited,omitempty"`
+	// GroupName is the displayName of the group of a grant, or of the
+	// group a membership was joined through (origin "group:<id>").
+	GroupName string `json:"group_name,omitempty"`
+	Origin    string `json:"origin,omitempty"`
+	Inherited bool   `json:"inherited,omitempty"`
 }
 
 // Denial says why a user has no access at all.
@@ -486,25 +529,29 @@ func (x *index) consider(r *result, uid string, u *userEntry, on resKey, inherit
 		if len(gs) <= len(u.groups) {
 			for g, role := range gs {
 				if _, in := x.groups[g][uid]; in {
-					note(LevelOf(role), Reason{Kind: "grant", Role: string(role), GroupID: g})
+					note(LevelOf(role), Reason{Kind: "grant", Role: string(role), GroupID: g, GroupName: x.groupNames[g]})
 				}
 			}
 		} else {
 			for _, g := range u.groups {
 				if role, ok := gs[g]; ok {
-					note(LevelOf(role), Reason{Kind: "grant", Role: string(role), GroupID: g})
+					note(LevelOf(role), Reason{Kind: "grant", Role: string(role), GroupID: g, GroupName: x.groupNames[g]})
 				}
 			}
 		}
 	}
 	for _, m := range x.members[on][uid] {
-		if g, ok := strings.CutPrefix(m.origin, store.OriginGroupPrefix); ok &&
-			x.org.Settings.GroupRemoval != store.GroupRemovalKeep && !x.groupEligible(uid, g, on) {
+		g, viaGroup := strings.CutPrefix(m.origin, store.OriginGroupPrefix)
+		if viaGroup && x.org.Settings.GroupRemoval != store.GroupRemovalKeep && !x.groupEligible(uid, g, on) {
 			// Under revoke a joined-through-group membership lasts only as
 			// long as the group makes the user eligible.
 			continue
 		}
-		note(LevelOf(m.role), Reason{Kind: "membership", Role: string(m.role), Origin: m.origin})
+		reason := Reason{Kind: "membership", Role: string(m.role), Origin: m.origin}
+		if viaGroup {
+			reason.GroupName = x.groupNames[g]
+		}
+		note(LevelOf(m.role), reason)
 	}
 }
 
@@ -524,4 +571,52 @@ func (x *index) groupEligible(uid, g string, k resKey) bool {
 		}
 	}
 	return false
+}
+
+// label returns how explanations name a record: its name, quoted, when the
+// index knows one, else its id.
+func label(names map[string]string, id string) string {
+	if n, ok := names[id]; ok {
+		return fmt.Sprintf("%q", n)
+	}
+	return id
+}
+
+// resourceLabel names a workspace or folder for people.
+func (x *index) resourceLabel(k resKey) string {
+	if k.t == store.ResourceWorkspace {
+		if w := x.workspaces[k.id]; w != nil {
+			return fmt.Sprintf("workspace %q", w.name)
+		}
+	} else if f := x.folders[k.id]; f != nil {
+		return fmt.Sprintf("folder %q", f.name)
+	}
+	return string(k.t) + " " + k.id
+}
+
+// shortfall explains a role below the one wanted: who the user is there,
+// through what, and what the check needed. res has a level, so its reasons
+// are not empty.
+func (x *index) shortfall(uid string, k resKey, res result, want store.Role) string {
+	var via []string
+	for _, re := range res.reasons {
+		if re.Role != res.level.String() {
+			continue
+		}
+		var s string
+		switch {
+		case re.Kind == "grant":
+			s = "group " + label(x.groupNames, re.GroupID)
+		case strings.HasPrefix(re.Origin, store.OriginGroupPrefix):
+			s = "a membership joined through group " + label(x.groupNames, strings.TrimPrefix(re.Origin, store.OriginGroupPrefix))
+		default:
+			s = fmt.Sprintf("a direct membership (origin %q)", re.Origin)
+		}
+		if re.Inherited {
+			s += " on its " + x.resourceLabel(resKey{re.ResourceType, re.ResourceID})
+		}
+		via = append(via, s)
+	}
+	return fmt.Sprintf("user %s is a %s of %s through %s; %s is needed",
+		label(x.userNames, uid), res.level, x.resourceLabel(k), strings.Join(via, " and "), want)
 }

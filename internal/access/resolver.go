@@ -20,6 +20,13 @@ type resolverStore interface {
 	ListEvents(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error)
 }
 
+// namesReader is implemented by stores that can tell the resolver the
+// names of users and groups (every store.Store can), so that its
+// explanations name them; without it they carry ids only.
+type namesReader interface {
+	AccessNames(ctx context.Context, orgID string) (store.AccessNames, error)
+}
+
 // DefaultPollInterval is how often, at most, a Resolver asks the database
 // whether an organization changed; it bounds how stale another instance's
 // writes can be.
@@ -213,6 +220,13 @@ func (r *Resolver) reload(ctx context.Context, orgID string, c *orgCache) error 
 		return fmt.Errorf("access index of %s: %w", orgID, err)
 	}
 	x := buildIndex(snap)
+	if nr, ok := r.Store.(namesReader); ok {
+		names, err := nr.AccessNames(ctx, orgID)
+		if err != nil {
+			return fmt.Errorf("access index of %s: names: %w", orgID, err)
+		}
+		x.setNames(names)
+	}
 	c.mu.Lock()
 	c.idx = x
 	c.mu.Unlock()
@@ -272,10 +286,14 @@ type Decision struct {
 	// Role is the effective role: "owner", "admin", "editor", "checker",
 	// "viewer", or "" for none.
 	Role string `json:"role"`
+	// UserName is the user's userName.
+	UserName string `json:"user_name,omitempty"`
 	// Reasons lists every grant, membership and organization role that
 	// gives the user a role here, the effective one and the lesser ones.
 	Reasons []Reason `json:"reasons"`
-	// Denial says why the user has no role at all; "" when they have one.
+	// Denial says why the check is not allowed: why the user has no role
+	// at all, or which role they have, through what, and which was needed.
+	// "" when allowed.
 	Denial string `json:"denial,omitempty"`
 }
 
@@ -295,7 +313,10 @@ func (r *Resolver) Check(ctx context.Context, orgID, userID string, rt store.Res
 		if res.denial == DenyNoUser {
 			return missError{"user", userID}
 		}
-		d = Decision{Allowed: res.level >= LevelOf(want), Role: res.level.String(), Reasons: res.reasons, Denial: res.denial}
+		d = Decision{Allowed: res.level >= LevelOf(want), Role: res.level.String(), UserName: x.userNames[userID], Reasons: res.reasons, Denial: res.denial}
+		if !d.Allowed && d.Denial == "" {
+			d.Denial = x.shortfall(userID, k, res, want)
+		}
 		if d.Reasons == nil {
 			d.Reasons = []Reason{}
 		}
@@ -387,9 +408,11 @@ func (x *index) reach(k resKey, res result) Reach {
 
 // Reacher is one user who can reach a resource.
 type Reacher struct {
-	UserID  string   `json:"user_id"`
-	Role    string   `json:"role"`
-	Reasons []Reason `json:"reasons"`
+	UserID string `json:"user_id"`
+	// UserName is the user's userName.
+	UserName string   `json:"user_name,omitempty"`
+	Role     string   `json:"role"`
+	Reasons  []Reason `json:"reasons"`
 }
 
 // ResourceAccess lists everyone who can reach a workspace or folder, with
@@ -442,7 +465,7 @@ func (r *Resolver) ResourceAccess(ctx context.Context, orgID string, rt store.Re
 				more = true
 				break
 			}
-			out = append(out, Reacher{UserID: u, Role: res.level.String(), Reasons: res.reasons})
+			out = append(out, Reacher{UserID: u, UserName: x.userNames[u], Role: res.level.String(), Reasons: res.reasons})
 		}
 		return nil
 	})

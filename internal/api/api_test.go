@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,7 +14,11 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/directory"
+	provision "github.com/rosterhq/roster/internal/scim"
+	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/store/sqlstore"
 	"github.com/rosterhq/roster/internal/store/storetest"
@@ -25,6 +30,7 @@ type fixture struct {
 	s        *sqlstore.DB
 	srv      *httptest.Server
 	h        *api.Handler
+	tokens   *token.Service
 	admin    string
 	keyA     string
 	keyB     string
@@ -36,23 +42,40 @@ type fixture struct {
 
 var scim = store.Actor{Kind: "scim_token", Name: "okta"}
 
+// setup returns a running roster (SCIM and the host API behind the
+// server's middleware) on SQLite with two organizations.
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	clock := storetest.NewClock()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "roster.db"), sqlite.Options{Now: clock.Now})
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "roster.db"), sqlite.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return setupOn(t, s)
+}
+
+// engines runs fn on SQLite and, when ROSTER_TEST_POSTGRES is set, on
+// PostgreSQL.
+func engines(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, setup(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, setupOn(t, pgtest.Open(t, storetest.NewClock().Now))) })
+}
+
+func setupOn(t *testing.T, s *sqlstore.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
 	t.Cleanup(func() { s.Close() })
 	res := &access.Resolver{Store: s, PollInterval: -1}
 	keys := &token.Service{Store: s}
-	h := &api.Handler{Access: &access.Service{Store: s, Resolver: res}, Orgs: &access.Orgs{Store: s}, Keys: keys, Admin: s, AuthCacheTTL: -1}
-	mux := http.NewServeMux()
-	h.Mount(mux)
-	f := &fixture{t: t, s: s, h: h, srv: httptest.NewServer(mux)}
+	dir := &directory.Service{Store: s, Changed: res.Invalidate}
+	h := &api.Handler{Access: &access.Service{Store: s, Resolver: res}, Directory: dir, Keys: keys}
+	quiet := slog.New(slog.DiscardHandler)
+	provisioning := &provision.Handler{Directory: dir, Orgs: h.Access, Tokens: keys, Logger: quiet}
+	f := &fixture{t: t, s: s, h: h, tokens: keys, srv: httptest.NewServer(server.New(&server.Server{Logger: quiet}, provisioning, h))}
 	t.Cleanup(f.srv.Close)
-	f.admin, _, err = api.CreateAdminKey(ctx, s, "ops")
+	provisioning.BaseURL = f.srv.URL
+	var err error
+	f.admin, _, err = keys.CreateAdmin(ctx, store.Actor{Kind: "cli"}, "ops")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,9 +91,9 @@ func setup(t *testing.T) *fixture {
 	f.do("POST", "/api/v1/orgs/"+f.orgB+"/api-keys", f.admin, `{}`, 201, &key)
 	f.keyB = key.Key
 	// Users and a group as SCIM provisions them.
-	for _, u := range []*string{&f.ann, &f.bob} {
+	for name, u := range map[string]*string{"ann@acme.test": &f.ann, "bob@acme.test": &f.bob} {
 		*u, _ = access.NewID()
-		if _, err := s.CreateUser(ctx, scim, store.User{OrgID: f.orgA, ID: *u, UserName: *u, Active: true, Attributes: json.RawMessage(`{}`)}); err != nil {
+		if _, err := s.CreateUser(ctx, scim, store.User{OrgID: f.orgA, ID: *u, UserName: name, Active: true, Attributes: json.RawMessage(`{}`)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -191,8 +214,8 @@ func TestErrors(t *testing.T) {
 	}{
 		{"no key", "GET", "/api/v1/workspaces", "", "", 401, "unauthorized", "Authorization: Bearer"},
 		{"bad key", "GET", "/api/v1/workspaces", "roster_api_nope", "", 401, "unauthorized", "invalid or revoked"},
-		{"admin key on org route", "GET", "/api/v1/workspaces", "ADMIN", "", 403, "forbidden", "organization API key"},
-		{"org key on admin route", "GET", "/api/v1/orgs", "A", "", 403, "forbidden", "admin key"},
+		{"admin key on org route", "GET", "/api/v1/workspaces", "ADMIN", "", 403, "wrong_credential", "takes an API key: roster apikey create --org"},
+		{"org key on admin route", "GET", "/api/v1/orgs", "A", "", 403, "wrong_credential", "admin key"},
 		{"tenant isolation", "GET", "/api/v1/workspaces/" + "WS", "B", "", 404, "not_found", "does not exist in this organization"},
 		{"tenant isolation on check", "POST", "/api/v1/check", "B", `{"user_id":"x","resource_type":"workspace","resource_id":"WS"}`, 404, "not_found", "workspace"},
 		{"unknown field", "POST", "/api/v1/workspaces", "A", `{"name":"x","colour":"red"}`, 400, "invalid_request", `unknown field "colour"`},

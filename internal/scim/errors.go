@@ -103,10 +103,19 @@ func asError(err error) *Error {
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal error; the X-Request-Id response header identifies it in the server log", Err: err}
 }
 
+// statusClientClosedRequest is the status of an answer to a client that
+// hung up (nginx's number); the server's access log counts it apart.
+const statusClientClosedRequest = 499
+
 // writeError writes err as a SCIM error response.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := asError(err)
-	if e.Status >= 500 {
+	if r.Context().Err() != nil {
+		// The client hung up (a query failed with context.Canceled): no
+		// server failure, and nobody reads the answer.
+		e = &Error{Status: statusClientClosedRequest, Detail: "the client went away before the answer", Err: err}
+		h.Logger.DebugContext(r.Context(), "client went away", "err", err, "method", r.Method, "path", r.URL.Path)
+	} else if e.Status >= 500 {
 		h.Logger.ErrorContext(r.Context(), "scim request failed", "err", err, "method", r.Method, "path", r.URL.Path)
 	} else {
 		h.Logger.DebugContext(r.Context(), "scim request refused", "status", e.Status, "scimType", e.ScimType, "detail", e.Detail)

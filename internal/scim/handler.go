@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster/internal/auth"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/jsontext"
 	"github.com/rosterhq/roster/internal/scim/schema"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/ttlcache"
@@ -306,7 +307,8 @@ func (h *Handler) fallback(w http.ResponseWriter, r *http.Request) {
 	h.writeError(w, r, &Error{Status: http.StatusNotFound, Detail: fmt.Sprintf("no SCIM endpoint at %s; resources are under %s/Users and %s/Groups", r.URL.Path, Prefix, Prefix)})
 }
 
-// readBody reads a JSON request body within the limit.
+// readBody reads a JSON request body within the limit and refuses text
+// that would not decode to what was sent (see jsontext.Check).
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -324,6 +326,16 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request, limit int64) 
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return nil, badRequest("invalidSyntax", "the request body is empty; send a JSON object")
+	}
+	// Before decoding: encoding/json would turn invalid UTF-8 and lone
+	// surrogates into U+FFFD and store that instead of refusing.
+	if err := jsontext.Check(body); err != nil {
+		var je *jsontext.Error
+		if errors.As(err, &je) && je.Problem == jsontext.NUL {
+			// The text is well-formed; a NUL is a value no attribute takes.
+			return nil, badRequest("invalidValue", "%s", err)
+		}
+		return nil, badRequest("invalidSyntax", "%s", err)
 	}
 	return body, nil
 }

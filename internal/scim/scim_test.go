@@ -314,7 +314,7 @@ func TestDiscovery(t *testing.T) {
 		t.Errorf("ResourceTypes/User = %s", u.raw)
 	}
 	sch := e.do("GET", "/scim/v2/Schemas", nil).must(t, 200)
-	if fmt.Sprint(sch.body["totalResults"]) != "3" {
+	if fmt.Sprint(sch.body["totalResults"]) != "6" {
 		t.Errorf("Schemas total = %v", sch.body["totalResults"])
 	}
 	us := e.do("GET", "/scim/v2/Schemas/"+userURN, nil).must(t, 200)

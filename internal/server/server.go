@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +65,46 @@ type Server struct {
 	draining atomic.Bool
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	gone     *prometheus.CounterVec
+}
+
+// StatusClientClosedRequest is the status logged and counted for a request
+// whose client hung up before the answer (nginx's number): nobody reads
+// the answer, and it is no failure of the server, so it is not a 5xx.
+const StatusClientClosedRequest = 499
+
+// methods are the methods the fallback probes to say which a path allows.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// fallback answers requests no route matched, in the error JSON of the
+// host API, {"error": {"code", "message"}}: 405 with Allow when the path
+// exists with other methods, else 404. (SCIM paths never get here: SCIM
+// answers its own, in SCIM's error JSON.)
+func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+			fmt.Sprintf("%s does not take %s; it takes %s", r.URL.Path, r.Method, strings.Join(allow, ", ")))
+		return
+	}
+	msg := "no such endpoint: " + r.Method + " " + r.URL.Path
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		msg += "; /api/v1/openapi.json lists the host API's endpoints"
+	}
+	writeError(w, http.StatusNotFound, "not_found", msg)
+}
+
+// writeError writes the error JSON the host API uses.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
 // New returns a server with the surfaces mounted.
@@ -87,7 +128,11 @@ func New(s *Server, surfaces ...Mounter) *Server {
 		Help:    "HTTP request latency by route pattern and method.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	}, []string{"pattern", "method"})
-	s.Registry.MustRegister(s.requests, s.duration)
+	s.gone = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "roster_http_client_gone_total",
+		Help: "Requests whose client hung up before the answer (logged with status 499), by route pattern and method.",
+	}, []string{"pattern", "method"})
+	s.Registry.MustRegister(s.requests, s.duration, s.gone)
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -97,9 +142,7 @@ func New(s *Server, surfaces ...Mounter) *Server {
 	for _, m := range surfaces {
 		m.Mount(s.mux)
 	}
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.Method + " " + r.URL.Path})
-	})
+	s.mux.HandleFunc("/", s.fallback)
 	s.handler = s.middleware(s.mux)
 	return s
 }
@@ -176,7 +219,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				}
 				s.Logger.ErrorContext(ctx, "handler panicked", "panic", fmt.Sprint(p), "method", r.Method, "path", r.URL.Path)
 				if rec.code == 0 {
-					writeJSON(rec, http.StatusInternalServerError, map[string]string{"error": "internal error; the request id identifies it in the server log", "request_id": id})
+					writeError(rec, http.StatusInternalServerError, "internal", "internal error; the request id "+id+" identifies it in the server log")
 				}
 			}
 			pattern := r.Pattern
@@ -188,13 +231,19 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				code = http.StatusOK
 			}
 			elapsed := time.Since(start)
-			s.requests.WithLabelValues(pattern, r.Method, strconv.Itoa(code)).Inc()
-			s.duration.WithLabelValues(pattern, r.Method).Observe(elapsed.Seconds())
-			level := slog.LevelInfo
-			if code >= 500 {
+			level, msg := slog.LevelInfo, "request"
+			if ctx.Err() != nil {
+				// The client hung up: whatever the handler answered (a 500
+				// for a query its cancellation interrupted), nobody reads
+				// it, and the server did not fail.
+				code, msg = StatusClientClosedRequest, "client went away"
+				s.gone.WithLabelValues(pattern, r.Method).Inc()
+			} else if code >= 500 {
 				level = slog.LevelError
 			}
-			s.Logger.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "pattern", pattern,
+			s.requests.WithLabelValues(pattern, r.Method, strconv.Itoa(code)).Inc()
+			s.duration.WithLabelValues(pattern, r.Method).Observe(elapsed.Seconds())
+			s.Logger.Log(ctx, level, msg, "method", r.Method, "path", r.URL.Path, "pattern", pattern,
 				"status", code, "bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr)
 		}()
 		next.ServeHTTP(rec, r)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -199,5 +200,103 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("server still accepts connections after shutdown")
+	}
+}
+
+// syncBuffer is a log sink safe to read while the server writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestClientGoneIsNotAServerError: a client that hangs up while its query
+// runs makes the handler fail with a 500 nobody reads; the access log
+// says what happened, at info, with 499, and the metrics count it apart
+// from 5xx.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	var logs syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	base, _ := start(t, &server.Server{Addr: "127.0.0.1:0", Logger: logger}, surface{
+		"GET /slow": func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done() // a query interrupted by the cancellation
+			http.Error(w, "query users: "+r.Context().Err().Error(), http.StatusInternalServerError)
+		},
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/slow", nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatal("the request finished; want the client to give up")
+	}
+	var line map[string]any
+	for deadline := time.Now().Add(5 * time.Second); line == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, `"path":"/slow"`) {
+				json.Unmarshal([]byte(l), &line)
+			}
+		}
+	}
+	if line == nil {
+		t.Fatalf("no access log line for /slow in:\n%s", logs.String())
+	}
+	if line["msg"] != "client went away" || line["level"] != "INFO" || line["status"] != float64(499) {
+		t.Errorf("access log = %v; want client went away, INFO, 499", line)
+	}
+	body, _ := io.ReadAll(get(t, base+"/metrics").Body)
+	for _, want := range []string{
+		`roster_http_client_gone_total{method="GET",pattern="GET /slow"} 1`,
+		`roster_http_requests_total{code="499",method="GET",pattern="GET /slow"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(string(body), `code="500",method="GET",pattern="GET /slow"`) {
+		t.Errorf("the hang-up is counted as a 500:\n%s", body)
+	}
+}
+
+// TestFallbackAnswersErrorJSON: unknown paths answer the host API's error
+// JSON, and a known path asked with another method 405 with Allow.
+func TestFallbackAnswersErrorJSON(t *testing.T) {
+	base, _ := start(t, &server.Server{Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler)}, surface{
+		"GET /api/v1/things/{id}":    func(w http.ResponseWriter, r *http.Request) {},
+		"DELETE /api/v1/things/{id}": func(w http.ResponseWriter, r *http.Request) {},
+	})
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{"GET", "/api/v1/nope", 404, "not_found", ""},
+		{"GET", "/elsewhere", 404, "not_found", ""},
+		{"PUT", "/api/v1/things/1", 405, "method_not_allowed", "GET, HEAD, DELETE"},
+	} {
+		req, _ := http.NewRequest(tc.method, base+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Error struct{ Code, Message string }
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tc.status || body.Error.Code != tc.code || body.Error.Message == "" || resp.Header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s = %d %+v (%v), Allow %q; want %d %s, Allow %q", tc.method, tc.path, resp.StatusCode, body, err, resp.Header.Get("Allow"), tc.status, tc.code, tc.allow)
+		}
 	}
 }

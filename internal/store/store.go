@@ -191,6 +191,8 @@ type Store interface {
 	AccessStore
 	AdminTokenStore
 	SSOStore
+	ListingStore
+	ConsoleStore
 	WebhookStore
 
 	// Ping checks that the database answers; /readyz uses it.

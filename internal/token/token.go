@@ -1,7 +1,9 @@
 // Package token issues and verifies roster's bearer credentials: SCIM tokens
-// (one organization's identity provider) and API keys (the host app).
+// (one organization's identity provider), API keys (the host app) and
+// instance admin keys (which create organizations; see admin.go).
 //
-// A token reads "roster_scim_<id>_<secret><check>" (or "roster_api_…"):
+// A token reads "roster_scim_<id>_<secret><check>" (or "roster_api_…",
+// "roster_admin_…"):
 //
 //   - the prefix lets secret scanners recognise a leaked roster token;
 //   - <id> is a public, random token id: the database looks tokens up by it;
@@ -25,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,6 +118,7 @@ type tokenStore interface {
 	ListTokens(ctx context.Context, orgID string, kind store.TokenKind) ([]store.Token, error)
 	RevokeToken(ctx context.Context, actor store.Actor, orgID, id string) (store.Token, error)
 	TouchToken(ctx context.Context, id string, at time.Time) error
+	adminStore
 }
 
 // Service creates, lists, revokes and authenticates tokens.
@@ -131,6 +135,9 @@ type Service struct {
 	// this Service takes effect at once, one made by another process (the
 	// CLI, another instance) within CacheTTL.
 	CacheTTL time.Duration
+	// Logger, when set, records who creates and revokes admin keys, which
+	// belong to no organization's event log.
+	Logger *slog.Logger
 
 	mu      sync.Mutex
 	touched map[string]time.Time
@@ -180,19 +187,24 @@ func (s *Service) Revoke(ctx context.Context, actor store.Actor, orgID, id strin
 	return t, err
 }
 
-// lookup reads a token record, from the cache when it is fresh.
-func (s *Service) lookup(ctx context.Context, id string) (store.Token, error) {
+// lookup reads a token record of the kind, from the cache when it is
+// fresh. Admin keys are read from their own table.
+func (s *Service) lookup(ctx context.Context, kind store.TokenKind, id string) (store.Token, error) {
+	key, get := id, s.Store.GetToken
+	if kind == store.TokenAdmin {
+		key, get = adminCacheKey(id), s.Store.GetAdminToken
+	}
 	if s.CacheTTL > 0 {
-		if t, ok := s.cache.Get(id, s.now()); ok {
+		if t, ok := s.cache.Get(key, s.now()); ok {
 			return t, nil
 		}
 	}
 	heard := s.revocations.Load()
-	t, err := s.Store.GetToken(ctx, id)
+	t, err := get(ctx, id)
 	// A revocation heard while the record was read may be newer than it:
 	// caching it then could let a revoked token work for CacheTTL.
 	if err == nil && s.CacheTTL > 0 && s.revocations.Load() == heard {
-		s.cache.Put(id, t, s.now().Add(s.CacheTTL))
+		s.cache.Put(key, t, s.now().Add(s.CacheTTL))
 	}
 	return t, err
 }
@@ -215,6 +227,7 @@ func (s *Service) Watch(ctx context.Context) error {
 			return
 		}
 		s.cache.Delete(id)
+		s.cache.Delete(adminCacheKey(id))
 	})
 	return err
 }
@@ -224,12 +237,14 @@ func (s *Service) Watch(ctx context.Context) error {
 var dummyHash = Hash("roster-no-such-token")
 
 // Authenticate returns the active token that text is, or ErrUnauthorized.
+// Every kind, admin keys included, takes the same path: an unknown id is
+// compared against a dummy hash, so it costs what a wrong secret costs.
 func (s *Service) Authenticate(ctx context.Context, kind store.TokenKind, text string) (store.Token, error) {
 	p, err := Parse(kind, text)
 	if err != nil {
 		return store.Token{}, ErrUnauthorized
 	}
-	t, err := s.lookup(ctx, p.ID)
+	t, err := s.lookup(ctx, kind, p.ID)
 	stored := t.SecretHash
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -241,12 +256,16 @@ func (s *Service) Authenticate(ctx context.Context, kind store.TokenKind, text s
 	if !ok || err != nil || t.Kind != kind || t.Revoked() {
 		return store.Token{}, ErrUnauthorized
 	}
-	s.touch(ctx, t.ID)
+	s.touch(ctx, t)
 	return t, nil
 }
 
 // touch records a use, at most once per TouchEvery for each token.
-func (s *Service) touch(ctx context.Context, id string) {
+func (s *Service) touch(ctx context.Context, t store.Token) {
+	id, touch := t.ID, s.Store.TouchToken
+	if t.Kind == store.TokenAdmin {
+		id, touch = adminCacheKey(t.ID), s.Store.TouchAdminToken
+	}
 	every := s.TouchEvery
 	if every == 0 {
 		every = time.Minute
@@ -264,6 +283,6 @@ func (s *Service) touch(ctx context.Context, id string) {
 	s.mu.Unlock()
 	if due {
 		// Bookkeeping only: a failure must not fail the request.
-		_ = s.Store.TouchToken(context.WithoutCancel(ctx), id, now)
+		_ = touch(context.WithoutCancel(ctx), t.ID, now)
 	}
 }

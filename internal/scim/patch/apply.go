@@ -67,7 +67,7 @@ func normalize(rt *schema.ResourceType, res schema.Resource) (schema.Resource, e
 		}
 		m["schemas"] = []any{rt.Schema}
 	}
-	return rt.DecodeMap(m)
+	return rt.DecodeStored(m)
 }
 
 // restore copies into out what DecodeMap drops but the server keeps: the
@@ -228,7 +228,8 @@ func checkSchemasValue(op Operation) error {
 // its path names a whole schema (scope is then the extension URN, or ""
 // for the core schema). Each member is applied as if it were the path,
 // so dotted ("name.givenName") and URN-qualified names work as Entra ID
-// sends them. "schemas" is ignored (this package maintains it), and so are
+// sends them. "schemas" is ignored (this package maintains it), also in the
+// value of an extension path, and so are
 // readOnly attributes, as in a PUT (RFC 7644 §3.5.1), except that an "id"
 // different from the resource's own is a mutability error.
 func (e *engine) pathless(op string, v any, scope string) error {
@@ -247,7 +248,9 @@ func (e *engine) pathless(op string, v any, scope string) error {
 	var members []member
 	seen := make(map[string]string)
 	for _, k := range slices.Sorted(maps.Keys(obj)) {
-		if scope == "" && strings.EqualFold(k, "schemas") {
+		if strings.EqualFold(k, "schemas") {
+			// Maintained from the data, at the top level and inside an
+			// extension's value alike (clients copy the resource's own).
 			continue
 		}
 		t, err := resolveKey(e.rt, k, scope)
@@ -374,7 +377,11 @@ func (e *engine) set(t target, v any) error {
 }
 
 // clear unassigns t.attr. A required or immutable attribute that has a
-// value cannot be unassigned (RFC 7644 §3.5.2.2: mutability).
+// value cannot be unassigned (RFC 7644 §3.5.2.2: mutability). An attribute
+// with an Unassigned reading gets that value written instead of being
+// deleted, so that whoever reads the result (the store's "active" column
+// defaults to true for a new user) sees what unassigned means: a removal
+// never grants anything.
 func (e *engine) clear(t target) error {
 	c := e.container(t, false)
 	if c == nil || c[t.attr.Name] == nil {
@@ -385,6 +392,10 @@ func (e *engine) clear(t target) error {
 		return errorf(schema.ScimTypeMutability, "%s is required; it cannot be removed or set to an empty value", t.quoted())
 	case t.attr.Mutability == schema.MutabilityImmutable:
 		return errorf(schema.ScimTypeMutability, "%s is immutable; it cannot be removed once set", t.quoted())
+	}
+	if t.attr.Unassigned != nil {
+		c[t.attr.Name] = t.attr.Unassigned
+		return nil
 	}
 	delete(c, t.attr.Name)
 	if t.ext && len(c) == 0 {

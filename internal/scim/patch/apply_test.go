@@ -507,7 +507,7 @@ func TestApplyGroup(t *testing.T) {
 		{
 			name: "adding a member",
 			ops:  `[{"op":"add","path":"members","value":[{"value":"u3","display":"C"}]}]`,
-			want: map[string]string{"members/2": `{"value":"u3","display":"C"}`},
+			want: map[string]string{"members/2": `{"value":"u3"}`}, // display is readOnly
 		},
 		{
 			name: "setting an unassigned immutable sub-attribute",
@@ -521,7 +521,7 @@ func TestApplyGroup(t *testing.T) {
 		},
 		{
 			name:     "merging a changed immutable sub-attribute",
-			ops:      `[{"op":"add","path":"members[value eq \"902c246b-6245-4190-8e05-00816be7344a\"]","value":{"display":"M. P."}}]`,
+			ops:      `[{"op":"add","path":"members[value eq \"902c246b-6245-4190-8e05-00816be7344a\"]","value":{"$ref":"https://example.com/v2/Users/other"}}]`,
 			scimType: schema.ScimTypeMutability,
 		},
 		{

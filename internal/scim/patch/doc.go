@@ -55,7 +55,11 @@
 // attribute without filter loses all its values; with a filter, the
 // matching values are removed, and attr[filter].sub unassigns sub in the
 // matching values. A multi-valued attribute left without values is
-// unassigned.
+// unassigned. An attribute whose definition gives an unassigned reading
+// (schema.Attribute.Unassigned) is set to it instead: removing "active",
+// or replacing it with null, makes it false, since leaving it out would let
+// the creation default (true) re-activate the user. A removal never
+// grants anything.
 //
 // Choices where RFC 7644 is silent or loose:
 //
@@ -92,7 +96,8 @@
 //     (Group members) can still be added, removed and replaced as a list.
 //   - "schemas" is maintained by the server: it lists the core schema and
 //     each extension that has data. Operations whose path is "schemas" are
-//     accepted and change nothing, and "schemas" inside a value is ignored.
+//     accepted and change nothing, and "schemas" inside a value is ignored,
+//     whether the value is pathless or that of an extension path.
 //   - Apply keeps the readOnly attributes of the stored resource (id, meta,
 //     groups) and keeps readOnly sub-attributes only while the complex
 //     value they belong to is unchanged (a new manager drops the old
@@ -117,9 +122,11 @@
 //     the attribute (an unknown sub-attribute, a type mismatch:
 //     filter.Check failed), or a filter on Group members is not a value eq
 //     filter;
-//   - invalidValue: a value does not fit its attribute, a required value is
-//     missing, two values would be primary, "value" is missing from an add
-//     or replace, or there are more than MaxOperations operations;
+//   - invalidValue: a value does not fit its attribute or is past its
+//     limit (schema.Attribute.MaxLength, MaxValues; the result of all the
+//     operations is checked too), a required value is missing, two values
+//     would be primary, "value" is missing from an add or replace, or there
+//     are more than MaxOperations operations;
 //   - noTarget: a remove without path, an add or replace whose filter
 //     matches nothing, or a sub-attribute of a multi-valued attribute that
 //     has no values;
@@ -197,8 +204,8 @@
 // can only be value eq "id" comparisons, possibly joined by "or", because
 // anything else would have to be evaluated against the stored member list;
 // other filters are invalidFilter. Member ids are compared exactly, as the
-// store keeps them. Members whose "type" is "Group" are rejected
-// (invalidValue): nested groups are not supported, and Entra ID does not
-// provision them either. See GroupPlan for how a sequence of operations
+// store keeps them. Members whose "type" is "Group", or anything but
+// "User" (compared ignoring case), are rejected (invalidValue): nested
+// groups are not supported, and Entra ID does not provision them either. See GroupPlan for how a sequence of operations
 // folds into one change.
 package patch

@@ -63,9 +63,11 @@ type GroupPlan struct {
 //     groupID, mutability otherwise), "displayName", "externalId" and
 //     "members" (SetMembers).
 //
-// Member values must be non-empty strings; a member whose "type" is
-// "Group" is invalidValue, as nested groups are not supported. The
-// sub-attributes of members are immutable, so paths such as
+// Member values must be non-empty strings; a member whose "type" is not
+// "User" (ignoring case, as members.type is not caseExact) is
+// invalidValue: nested groups are not supported and users are the only
+// other resources, which is also what POST and PUT refuse. The
+// sub-attributes of members are immutable or readOnly, so paths such as
 // `members[value eq "x"].display` are mutability errors.
 //
 // Errors are *schema.Error naming the operation.
@@ -307,8 +309,11 @@ func (p *planner) memberIDs(t target, v any) ([]string, error) {
 		if id == "" {
 			return nil, errorf(schema.ScimTypeInvalidValue, "attribute \"members\" (element %d): a member needs a non-empty \"value\" holding the user's id", i+1)
 		}
-		if typ, _ := m["type"].(string); strings.EqualFold(typ, "Group") {
+		switch typ, _ := m["type"].(string); {
+		case strings.EqualFold(typ, "Group"):
 			return nil, errorf(schema.ScimTypeInvalidValue, "attribute \"members\" (element %d): %q is a group; nested groups are not supported, members must be users", i+1, clip(id))
+		case typ != "" && !strings.EqualFold(typ, "User"):
+			return nil, errorf(schema.ScimTypeInvalidValue, "attribute \"members\" (element %d): %q has type %q; members must be users (type \"User\")", i+1, clip(id), clip(typ))
 		}
 		if !seen[id] {
 			seen[id] = true

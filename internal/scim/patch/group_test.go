@@ -241,7 +241,7 @@ func TestPlanGroupErrors(t *testing.T) {
 		{"nested group in a replace", `[{"op":"replace","path":"members","value":[{"value":"g2","type":"group"}]}]`, schema.ScimTypeInvalidValue, "nested groups"},
 		{"members not an array", `[{"op":"add","path":"members","value":{"value":"u"}}]`, schema.ScimTypeInvalidValue, "array"},
 		{"unknown member sub-attribute", `[{"op":"add","path":"members","value":[{"value":"u","foo":1}]}]`, schema.ScimTypeInvalidSyntax, "foo"},
-		{"member sub-attribute path", `[{"op":"replace","path":"members[value eq \"u\"].display","value":"x"}]`, schema.ScimTypeMutability, "immutable"},
+		{"member sub-attribute path", `[{"op":"replace","path":"members[value eq \"u\"].display","value":"x"}]`, schema.ScimTypeMutability, "readOnly"},
 		{"members.value path", `[{"op":"remove","path":"members.value"}]`, schema.ScimTypeMutability, "immutable"},
 		{"replace with a members filter", `[{"op":"replace","path":"members[value eq \"u\"]","value":{"value":"v"}}]`, schema.ScimTypeMutability, "in place"},
 		{"pathless id of another group", `[{"op":"replace","value":{"id":"other","displayName":"x"}}]`, schema.ScimTypeMutability, "id"},

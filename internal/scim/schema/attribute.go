@@ -104,7 +104,37 @@ type Attribute struct {
 	ReferenceTypes []string
 	// SubAttributes of a complex attribute.
 	SubAttributes []*Attribute
+	// MaxLength, when positive, is the most bytes (of UTF-8) a string,
+	// reference, binary or dateTime value may have; longer values are
+	// invalidValue. RFC 7643 has no characteristic for it, so it is
+	// advertised in Description.
+	MaxLength int
+	// MaxValues, when positive, is the most values a multi-valued
+	// attribute may have; more is invalidValue. It is advertised in
+	// Description. Group members have none: a group may hold 100,000
+	// members and more, bounded only by the request body limit.
+	MaxValues int
+	// Unassigned, when not nil, is the value the attribute reads as while
+	// it has none (RFC 7643 §2.5: removed means unassigned). It is set
+	// where a default would grant something: "active" reads as false, so
+	// a PATCH that removes it (or sets it to null) deactivates the user
+	// instead of letting a creation default re-activate them. The PATCH
+	// engine writes it in place of a removed value; a new resource
+	// without the attribute still gets the service's creation default.
+	Unassigned any
 }
+
+// Limits on attribute values (see Attribute.MaxLength and MaxValues).
+const (
+	// MaxTextBytes bounds names, identifiers and every other text.
+	MaxTextBytes = 1 << 10
+	// MaxDataBytes bounds the values that carry data rather than names:
+	// photos (a data: URL is allowed) and X.509 certificates.
+	MaxDataBytes = 64 << 10
+	// MaxMultiValues bounds the values of a multi-valued attribute other
+	// than Group members.
+	MaxMultiValues = 100
+)
 
 // SubAttribute returns the sub-attribute called name (case-insensitive), or
 // nil when a has none by that name.

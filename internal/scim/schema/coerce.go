@@ -19,6 +19,10 @@ import (
 type loc struct {
 	path string // already quoted
 	elem int
+	// stored is set when the value is one the service stored earlier
+	// (DecodeStored): the limits and the NUL rule, which came later, are
+	// not applied to it, so old data stays readable and patchable.
+	stored bool
 }
 
 func quoteName(name string) loc { return loc{path: strconv.Quote(name)} }
@@ -37,10 +41,10 @@ func (l loc) sub(name string) loc {
 	if err != nil {
 		unq = l.path
 	}
-	return loc{path: strconv.Quote(unq + "." + name), elem: l.elem}
+	return loc{path: strconv.Quote(unq + "." + name), elem: l.elem, stored: l.stored}
 }
 
-func (l loc) element(i int) loc { return loc{path: l.path, elem: i + 1} }
+func (l loc) element(i int) loc { return loc{path: l.path, elem: i + 1, stored: l.stored} }
 
 // coerce validates the whole value of a (an array when a is multi-valued).
 func coerce(a *Attribute, v any, at loc) (any, error) {
@@ -55,6 +59,10 @@ func coerce(a *Attribute, v any, at loc) (any, error) {
 		return nil, newError(ScimTypeInvalidValue, fmt.Sprintf(
 			"%s: expected an array of %s, got %s; a multi-valued attribute must be sent as a JSON array even when it has one value",
 			at, pluralKind(a.Type), describe(a, v)))
+	}
+	if a.MaxValues > 0 && len(arr) > a.MaxValues && !at.stored {
+		return nil, newError(ScimTypeInvalidValue, fmt.Sprintf(
+			"%s has %d values; at most %d are allowed", at, len(arr), a.MaxValues))
 	}
 	out := make([]any, 0, len(arr))
 	firstPrimary := 0
@@ -94,15 +102,15 @@ func coerceSingle(a *Attribute, v any, at loc) (any, error) {
 	bad := func() (any, error) {
 		return nil, newError(ScimTypeInvalidValue, fmt.Sprintf("%s: expected %s, got %s", at, kind(a.Type), describe(a, v)))
 	}
-	// Text that is not valid UTF-8 would not survive storage unchanged
-	// (JSON encoding replaces the bad bytes; PostgreSQL refuses them).
-	if s, ok := v.(string); ok && !utf8.ValidString(s) {
-		return nil, newError(ScimTypeInvalidValue, fmt.Sprintf("%s: the text is not valid UTF-8", at))
+	if s, ok := v.(string); ok {
+		if err := checkText(a, s, at); err != nil {
+			return nil, err
+		}
 	}
 	switch a.Type {
 	case TypeString:
 		if s, ok := v.(string); ok {
-			return s, nil
+			return canonicalSpelling(a, s), nil
 		}
 		return bad()
 	case TypeBoolean:
@@ -159,6 +167,48 @@ func coerceSingle(a *Attribute, v any, at loc) (any, error) {
 	return nil, newError(ScimTypeInvalidValue, fmt.Sprintf("%s: the schema gives it the unsupported type %q", at, a.Type))
 }
 
+// checkText applies the rules every text value follows, whatever its type:
+// the length limit first (so an oversized value costs no further work),
+// then valid UTF-8 and no NUL, because such text would not survive storage
+// unchanged (JSON encoding replaces bad bytes; PostgreSQL refuses both).
+func checkText(a *Attribute, s string, at loc) error {
+	if at.stored {
+		if !utf8.ValidString(s) {
+			return newError(ScimTypeInvalidValue, fmt.Sprintf("%s: the text is not valid UTF-8", at))
+		}
+		return nil
+	}
+	if a.MaxLength > 0 && len(s) > a.MaxLength {
+		return newError(ScimTypeInvalidValue, fmt.Sprintf(
+			"%s is %d bytes long; at most %d bytes are allowed", at, len(s), a.MaxLength))
+	}
+	if !utf8.ValidString(s) {
+		return newError(ScimTypeInvalidValue, fmt.Sprintf("%s: the text is not valid UTF-8", at))
+	}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return newError(ScimTypeInvalidValue, fmt.Sprintf(
+			"%s: the text has a NUL character (at byte %d); NUL is not allowed in any text", at, i))
+	}
+	return nil
+}
+
+// canonicalSpelling returns the canonical value s equals ignoring case,
+// when a is not caseExact, and s otherwise. Comparisons of such values
+// ignore case (RFC 7643 §2.2), so "user" is the member type "User":
+// writing it one way means every later comparison, in Go or in the store,
+// agrees on it.
+func canonicalSpelling(a *Attribute, s string) string {
+	if a.CaseExact {
+		return s
+	}
+	for _, c := range a.CanonicalValues {
+		if strings.EqualFold(c, s) {
+			return c
+		}
+	}
+	return s
+}
+
 // coerceComplex validates the sub-attributes of one complex value. Names are
 // matched case-insensitively and written in canonical spelling; readOnly
 // sub-attributes and nulls are dropped; a value left with nothing is
@@ -166,12 +216,16 @@ func coerceSingle(a *Attribute, v any, at loc) (any, error) {
 func coerceComplex(a *Attribute, m map[string]any, at loc) (any, error) {
 	out := make(map[string]any, len(m))
 	seen := make(map[*Attribute]string, len(m))
+	// sentReadOnly: the client sent values that are all ignored, such as
+	// a Group member with only "display"; that value still needs its
+	// required sub-attributes, or what was meant would vanish silently.
+	sentReadOnly := false
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		sub := a.SubAttribute(k)
 		if sub == nil {
 			return nil, unknownError(ScimTypeInvalidSyntax, fmt.Sprintf(
 				"%s has no sub-attribute %q; its sub-attributes are %s",
-				at, k, nameList(a.SubAttributes)))
+				at, clipName(k), nameList(a.SubAttributes)))
 		}
 		if prev, dup := seen[sub]; dup {
 			return nil, newError(ScimTypeInvalidSyntax, fmt.Sprintf(
@@ -180,6 +234,7 @@ func coerceComplex(a *Attribute, m map[string]any, at loc) (any, error) {
 		}
 		seen[sub] = k
 		if sub.Mutability == MutabilityReadOnly {
+			sentReadOnly = sentReadOnly || m[k] != nil
 			continue
 		}
 		c, err := coerce(sub, m[k], at.sub(sub.Name))
@@ -190,7 +245,7 @@ func coerceComplex(a *Attribute, m map[string]any, at loc) (any, error) {
 			out[sub.Name] = c
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && !sentReadOnly {
 		return nil, nil
 	}
 	for _, sub := range a.SubAttributes {
@@ -201,6 +256,9 @@ func coerceComplex(a *Attribute, m map[string]any, at loc) (any, error) {
 			return nil, newError(ScimTypeInvalidValue, fmt.Sprintf(
 				"%s: required sub-attribute %q is missing or empty", at, sub.Name))
 		}
+	}
+	if len(out) == 0 {
+		return nil, nil
 	}
 	return out, nil
 }
@@ -504,6 +562,17 @@ func shorten(s string) string {
 	}
 	r := []rune(s)
 	return string(r[:limit]) + "…"
+}
+
+// clipName cuts a name the client sent to at most 256 runes for an error
+// detail: long enough for any real attribute path, short enough that a
+// megabyte-long key is not echoed back.
+func clipName(s string) string {
+	const limit = 256
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	return string([]rune(s)[:limit]) + "…"
 }
 
 func nameList(attrs []*Attribute) string {

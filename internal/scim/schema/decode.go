@@ -78,10 +78,29 @@ func (rt *ResourceType) Decode(body []byte) (Resource, error) {
 //     binary must be base64.
 //   - Required attributes (userName, Group displayName, members.value) must
 //     be present and non-empty (invalidValue).
+//   - Text is valid UTF-8 without NUL and within the attribute's MaxLength
+//     in bytes; a multi-valued attribute has at most MaxValues values
+//     (invalidValue naming the attribute and the limit).
+//   - A value of a non-caseExact attribute that equals one of its
+//     canonical values ignoring case is written canonically ("user" as
+//     the member type "User").
 //
 // Booleans sent as the strings "true" or "false" in any case are accepted;
 // see the package documentation.
 func (rt *ResourceType) DecodeMap(m map[string]any) (Resource, error) {
+	return rt.decodeMap(m, false)
+}
+
+// DecodeStored is DecodeMap for a resource the service stored earlier, such
+// as the current state a PATCH starts from: the size limits
+// (Attribute.MaxLength, MaxValues) and the NUL rule are not applied, since
+// the value may predate them, so such a resource can still be read and
+// patched. Every other rule holds. What is written back must pass DecodeMap.
+func (rt *ResourceType) DecodeStored(m map[string]any) (Resource, error) {
+	return rt.decodeMap(m, true)
+}
+
+func (rt *ResourceType) decodeMap(m map[string]any, stored bool) (Resource, error) {
 	schemasKey, err := uniqueKey(m, "schemas")
 	if err != nil {
 		return nil, err
@@ -136,7 +155,7 @@ func (rt *ResourceType) DecodeMap(m map[string]any) (Resource, error) {
 				if a == nil {
 					return nil, unknownError(ScimTypeInvalidSyntax, fmt.Sprintf(
 						"schema %q has no attribute %q; its attributes are %s",
-						ext.ID, ek, nameList(ext.Attributes)))
+						ext.ID, clipName(ek), nameList(ext.Attributes)))
 				}
 				if err := put(a, ext.ID+":"+ek, obj[ek]); err != nil {
 					return nil, err
@@ -164,7 +183,7 @@ func (rt *ResourceType) DecodeMap(m map[string]any) (Resource, error) {
 			if a == nil {
 				return nil, unknownError(ScimTypeInvalidSyntax, fmt.Sprintf(
 					"unknown attribute %q: resource type %q has no such attribute (its schemas are %s)",
-					k, rt.Name, rt.schemaList()))
+					clipName(k), rt.Name, rt.schemaList()))
 			}
 			if err := put(a, k, v); err != nil {
 				return nil, err
@@ -180,7 +199,7 @@ func (rt *ResourceType) DecodeMap(m map[string]any) (Resource, error) {
 			continue
 		}
 		if a == nil {
-			detail := fmt.Sprintf("unknown attribute %q: resource type %q has no such attribute", k, rt.Name)
+			detail := fmt.Sprintf("unknown attribute %q: resource type %q has no such attribute", clipName(k), rt.Name)
 			for _, ext := range rt.exts {
 				if e := ext.Attribute(k); e != nil {
 					detail += fmt.Sprintf("; %q is an attribute of the extension %q and must be sent inside the %q object",
@@ -210,7 +229,9 @@ func (rt *ResourceType) DecodeMap(m map[string]any) (Resource, error) {
 			if !ok || a.Mutability == MutabilityReadOnly {
 				continue
 			}
-			c, err := coerce(a, e.value, quoteName(prefix+a.Name))
+			at := quoteName(prefix + a.Name)
+			at.stored = stored
+			c, err := coerce(a, e.value, at)
 			if err != nil {
 				return nil, err
 			}

@@ -1,5 +1,11 @@
 package schema
 
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
 // Schema URNs registered by RFC 7643 §10 and RFC 7644 §8 (IANA "SCIM Schema
 // URIs for Data Resources" and "SCIM Server-Related Schema URIs").
 const (
@@ -44,13 +50,45 @@ func attr(name string, t Type, description string, opts ...option) *Attribute {
 		Returned:    ReturnedDefault,
 		Uniqueness:  UniquenessNone,
 	}
+	switch t {
+	case TypeString, TypeReference, TypeBinary, TypeDateTime:
+		a.MaxLength = MaxTextBytes
+	}
 	for _, o := range opts {
 		o(a)
+	}
+	if a.Mutability != MutabilityReadOnly {
+		a.Description += limitText(a)
 	}
 	return a
 }
 
-func multi(a *Attribute)     { a.MultiValued = true }
+// limitText is the sentence that advertises a's limits in its description,
+// since RFC 7643 §7 has no characteristic for them.
+func limitText(a *Attribute) string {
+	var parts []string
+	if a.MaxLength > 0 {
+		parts = append(parts, fmt.Sprintf("at most %s bytes of UTF-8", thousands(a.MaxLength)))
+	}
+	if a.MaxValues > 0 {
+		parts = append(parts, fmt.Sprintf("at most %s values", thousands(a.MaxValues)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " Limit: " + strings.Join(parts, ", ") + "; longer values are refused with invalidValue."
+}
+
+// thousands writes n with comma separators, as the docs do: 65,536.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func multi(a *Attribute)     { a.MultiValued = true; a.MaxValues = MaxMultiValues }
 func required(a *Attribute)  { a.Required = true }
 func caseExact(a *Attribute) { a.CaseExact = true }
 func readOnly(a *Attribute)  { a.Mutability = MutabilityReadOnly }
@@ -62,6 +100,12 @@ func uniqueness(u Uniqueness) option { return func(a *Attribute) { a.Uniqueness 
 func canonical(v ...string) option   { return func(a *Attribute) { a.CanonicalValues = v } }
 func refTypes(v ...string) option    { return func(a *Attribute) { a.ReferenceTypes = v } }
 func subs(s ...*Attribute) option    { return func(a *Attribute) { a.SubAttributes = s } }
+func maxLength(n int) option         { return func(a *Attribute) { a.MaxLength = n } }
+func unassigned(v any) option        { return func(a *Attribute) { a.Unassigned = v } }
+
+// anyNumber lifts the MaxValues of multi (it must follow it), for Group
+// members, which the request body limit bounds.
+func anyNumber(a *Attribute) { a.MaxValues = 0 }
 
 // Descriptions shared by many multi-valued sub-attributes (RFC 7643 §8.7.1).
 const (
@@ -131,7 +175,8 @@ func userSchema() *Schema {
 			attr("preferredLanguage", TypeString, "Indicates the User's preferred written or spoken language.  Generally used for selecting a localized user interface; e.g., 'en_US' specifies the language English and country US."),
 			attr("locale", TypeString, "Used to indicate the User's default location for purposes of localizing items such as currency, date time format, or numerical representations."),
 			attr("timezone", TypeString, "The User's time zone in the 'Olson' time zone database format, e.g., 'America/Los_Angeles'."),
-			attr("active", TypeBoolean, "A Boolean value indicating the User's administrative status."),
+			attr("active", TypeBoolean, "A Boolean value indicating the User's administrative status. Unassigned reads as false: removing it deactivates the User.",
+				unassigned(false)),
 			attr("password", TypeString, "The User's cleartext password.  This attribute is intended to be used as a means to specify an initial password when creating a new User or to reset an existing User's password.",
 				writeOnly, returned(ReturnedNever)),
 			attr("emails", TypeComplex, "Email addresses for the user.  The value SHOULD be canonicalized by the service provider, e.g., 'bjensen@example.com' instead of 'bjensen@EXAMPLE.COM'. Canonical type values of 'work', 'home', and 'other'.",
@@ -159,7 +204,7 @@ func userSchema() *Schema {
 				)),
 			attr("photos", TypeComplex, "URLs of photos of the User.",
 				multi, subs(
-					attr("value", TypeReference, "URL of a photo of the User.", refTypes("external")),
+					attr("value", TypeReference, "URL of a photo of the User.", refTypes("external"), maxLength(MaxDataBytes)),
 					attr("display", TypeString, descDisplay),
 					attr("type", TypeString, "A label indicating the attribute's function, i.e., 'photo' or 'thumbnail'.",
 						canonical("photo", "thumbnail")),
@@ -201,7 +246,7 @@ func userSchema() *Schema {
 				)),
 			attr("x509Certificates", TypeComplex, "A list of certificates issued to the User.",
 				multi, subs(
-					attr("value", TypeBinary, "The value of an X.509 certificate."),
+					attr("value", TypeBinary, "The value of an X.509 certificate.", maxLength(MaxDataBytes)),
 					attr("display", TypeString, descDisplay),
 					attr("type", TypeString, descTypeLabel),
 					attr("primary", TypeBoolean, descPrimaryOnce),
@@ -245,11 +290,12 @@ func enterpriseUserSchema() *Schema {
 //   - members.value is required. §4.2 explicitly lets a service provider
 //     require a non-empty value by setting "required" on a members
 //     sub-attribute, and a member without an id identifies nothing.
-//   - members has a "display" sub-attribute, immutable like its siblings.
-//     §8.7.1 lists only value, $ref and type, but §2.4 makes display a
-//     default sub-attribute of multi-valued attributes (with mutability
-//     "immutable"), the §8.4 example sends it, and Entra ID and Okta send it
-//     in member values; rejecting it as unknown would break them.
+//   - members has a "display" sub-attribute. §8.7.1 lists only value,
+//     $ref and type, but §2.4 makes display a default sub-attribute of
+//     multi-valued attributes, the §8.4 example sends it, and Entra ID and
+//     Okta send it in member values; rejecting it as unknown would break
+//     them. It is readOnly, not the "immutable" of §2.4: roster shows the
+//     member's own name and ignores what a client sends.
 func groupSchema() *Schema {
 	return &Schema{
 		ID:          GroupURN,
@@ -259,15 +305,15 @@ func groupSchema() *Schema {
 			attr("displayName", TypeString, "A human-readable name for the Group. REQUIRED.",
 				required),
 			attr("members", TypeComplex, "A list of members of the Group.",
-				multi, subs(
+				multi, anyNumber, subs(
 					attr("value", TypeString, "Identifier of the member of this Group.",
 						immutable, required),
 					attr("$ref", TypeReference, "The URI corresponding to a SCIM resource that is a member of this Group.",
 						immutable, refTypes("User", "Group")),
 					attr("type", TypeString, "A label indicating the type of resource, e.g., 'User' or 'Group'.",
 						immutable, canonical("User", "Group")),
-					attr("display", TypeString, "A human-readable name, primarily used for display purposes.",
-						immutable),
+					attr("display", TypeString, "A human-readable name, primarily used for display purposes.  READ-ONLY: the User's displayName (or userName).",
+						readOnly),
 				)),
 		},
 	}

@@ -55,7 +55,7 @@ func TestDefinitions(t *testing.T) {
 		{"members.value is immutable and required", group, "members.value", TypeString, false, true, false, MutabilityImmutable, ReturnedDefault, UniquenessNone, nil, nil},
 		{"members.$ref is immutable", group, "members.$ref", TypeReference, false, false, false, MutabilityImmutable, ReturnedDefault, UniquenessNone, []string{"User", "Group"}, nil},
 		{"members.type canonical values", group, "members.type", TypeString, false, false, false, MutabilityImmutable, ReturnedDefault, UniquenessNone, nil, []string{"User", "Group"}},
-		{"members.display is immutable per §2.4", group, "members.display", TypeString, false, false, false, MutabilityImmutable, ReturnedDefault, UniquenessNone, nil, nil},
+		{"members.display is readOnly: taken from the user", group, "members.display", TypeString, false, false, false, MutabilityReadOnly, ReturnedDefault, UniquenessNone, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -134,10 +134,10 @@ func (rt *ResourceType) Representation(baseURL string) ResourceTypeDocument {
 }
 
 // SchemasList returns the body of GET /Schemas: a ListResponse of every
-// schema of Schemas().
+// schema of Schemas() then ServerSchemas().
 func SchemasList(baseURL string) ListResponse {
 	var docs []any
-	for _, s := range Schemas() {
+	for _, s := range allSchemas() {
 		docs = append(docs, s.Representation(baseURL))
 	}
 	return list(docs)
@@ -146,7 +146,7 @@ func SchemasList(baseURL string) ListResponse {
 // SchemaByID returns the body of GET /Schemas/{id}. The id is matched
 // case-insensitively; false means 404.
 func SchemaByID(baseURL, id string) (SchemaDocument, bool) {
-	for _, s := range Schemas() {
+	for _, s := range allSchemas() {
 		if strings.EqualFold(s.ID, id) {
 			return s.Representation(baseURL), true
 		}
@@ -174,6 +174,8 @@ func ResourceTypeByID(baseURL, id string) (ResourceTypeDocument, bool) {
 	}
 	return ResourceTypeDocument{}, false
 }
+
+func allSchemas() []*Schema { return append(Schemas(), ServerSchemas()...) }
 
 func list(docs []any) ListResponse {
 	if docs == nil {

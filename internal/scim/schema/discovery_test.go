@@ -71,7 +71,7 @@ func TestResourceTypeByID(t *testing.T) {
 
 func TestSchemasList(t *testing.T) {
 	list := SchemasList(exampleBase + "/")
-	if list.TotalResults != 3 || list.ItemsPerPage != 3 || list.StartIndex != 1 || len(list.Resources) != 3 {
+	if list.TotalResults != 6 || list.ItemsPerPage != 6 || list.StartIndex != 1 || len(list.Resources) != 6 {
 		t.Fatalf("list = %+v", list)
 	}
 	b, err := json.Marshal(list)
@@ -88,6 +88,9 @@ func TestSchemasList(t *testing.T) {
 		{"core User", UserURN, "User", 21},
 		{"Enterprise User", EnterpriseUserURN, "EnterpriseUser", 6},
 		{"core Group", GroupURN, "Group", 2},
+		{"ServiceProviderConfig", ServiceProviderConfigURN, "Service Provider Configuration", 9},
+		{"ResourceType", ResourceTypeURN, "ResourceType", 6},
+		{"Schema", SchemaURN, "Schema", 4},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,10 +129,10 @@ func TestSchemaDocument(t *testing.T) {
 		"uniqueness": "none",
 		"subAttributes": [
 			{"name": "value", "type": "string", "multiValued": false,
-			 "description": "The id of the SCIM resource representing the User's manager.  REQUIRED.",
+			 "description": "The id of the SCIM resource representing the User's manager.  REQUIRED. Limit: at most 1,024 bytes of UTF-8; longer values are refused with invalidValue.",
 			 "required": false, "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"},
 			{"name": "$ref", "type": "reference", "referenceTypes": ["User"], "multiValued": false,
-			 "description": "The URI of the SCIM resource representing the User's manager.  REQUIRED.",
+			 "description": "The URI of the SCIM resource representing the User's manager.  REQUIRED. Limit: at most 1,024 bytes of UTF-8; longer values are refused with invalidValue.",
 			 "required": false, "caseExact": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none"},
 			{"name": "displayName", "type": "string", "multiValued": false,
 			 "description": "The displayName of the User's manager. OPTIONAL and READ-ONLY.",
@@ -142,7 +145,7 @@ func TestSchemaDocument(t *testing.T) {
 	if got["id"] != EnterpriseUserURN || got["description"] != "Enterprise User" {
 		t.Errorf("id, description = %v, %v", got["id"], got["description"])
 	}
-	if _, ok := SchemaByID(exampleBase, ServiceProviderConfigURN); ok {
+	if _, ok := SchemaByID(exampleBase, "urn:ietf:params:scim:schemas:core:2.0:Nothing"); ok {
 		t.Error("SchemaByID found a schema that /Schemas does not list")
 	}
 }

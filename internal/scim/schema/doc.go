@@ -12,11 +12,24 @@
 // from the §8.7.1 representation it says so on the definition:
 //
 //   - Group displayName and members.value are required;
-//   - members has an immutable "display" sub-attribute;
+//   - members has a readOnly "display" sub-attribute;
 //   - addresses has a "primary" sub-attribute.
 //
 // The "returned" characteristics are those of §8.7.1: id is "always",
 // password "never", everything else, userName included, "default".
+// ServerSchemas builds the schemas of the discovery resources themselves
+// (§5 to §7, represented in §8.7.2).
+//
+// # Limits
+//
+// Every text value a client may write is bounded in bytes
+// (Attribute.MaxLength: MaxTextBytes, or MaxDataBytes for photos and
+// certificates) and every multi-valued attribute in values
+// (Attribute.MaxValues: MaxMultiValues), except Group members, which only
+// the request body limit bounds. RFC 7643 has no characteristic for a
+// limit, so each attribute's description states it. Text must also be
+// valid UTF-8 without NUL. Values past a limit are invalidValue naming the
+// attribute; DecodeStored reads what was stored before the limits.
 //
 // # Requests and responses
 //

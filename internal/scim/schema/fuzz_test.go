@@ -29,6 +29,8 @@ func FuzzDecode(f *testing.F) {
 		`{"schemas":["` + GroupURN + `"],"displayName":"g","members":[{"value":"1"},{"VALUE":"2","Display":null}]}`,
 		`{"schemas":["` + UserURN + `"],"userName":"a","userName":"b","USERNAME":"c"}`,
 		`{"schemas":["urn:x"],"urn:x":{"a":[[[[]]]]}}`,
+		`{"schemas":["` + UserURN + `"],"userName":"a\u0000b","emails":[{"value":"x","type":"WORK"}]}`,
+		`{"schemas":["` + GroupURN + `"],"displayName":"g","members":[{"value":"1","type":"user","display":"A"},{"display":"B"}]}`,
 	} {
 		f.Add([]byte(s))
 	}

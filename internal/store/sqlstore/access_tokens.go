@@ -63,15 +63,32 @@ func (s *DB) ListAdminTokens(ctx context.Context) ([]store.Token, error) {
 	return out, nil
 }
 
-// RevokeAdminToken revokes an admin key.
+// RevokeAdminToken revokes an admin key. Like a token's revocation, it is
+// announced to the other instances (Dialect.NotifyRevoked) in its
+// transaction, so it reaches them only if it commits. Admin keys belong to
+// no organization, so there is no event log to record it in: the token
+// service logs who revoked it.
 func (s *DB) RevokeAdminToken(ctx context.Context, id string) (store.Token, error) {
-	now := s.clock()
-	if _, err := s.w.ExecContext(ctx, `UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, s.t(now)); err != nil {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
 		return store.Token{}, fmt.Errorf("revoke admin key %s: %w", id, err)
 	}
-	t, err := scanAdminToken(s.w.QueryRowContext(ctx, `SELECT `+adminTokenColumns+` FROM admin_tokens WHERE id = $1`, id))
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE admin_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, s.t(s.clock()))
+	if err != nil {
+		return store.Token{}, fmt.Errorf("revoke admin key %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n > 0 && s.d.NotifyRevoked != "" {
+		if _, err := tx.ExecContext(ctx, s.d.NotifyRevoked, id); err != nil {
+			return store.Token{}, fmt.Errorf("announce revocation of admin key %s: %w", id, err)
+		}
+	}
+	t, err := scanAdminToken(tx.QueryRowContext(ctx, `SELECT `+adminTokenColumns+` FROM admin_tokens WHERE id = $1`, id))
 	if err != nil {
 		return store.Token{}, fmt.Errorf("revoke admin key %s: %w", id, notFound(err))
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Token{}, fmt.Errorf("revoke admin key %s: %w", id, err)
 	}
 	return t, nil
 }

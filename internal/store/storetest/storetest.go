@@ -68,7 +68,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentUserNames", testConcurrentUserNames},
 		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
 		{"AccessStore", testAccessStore},
+		{"AdminTokens", testAdminTokens},
 		{"SSO", testSSO},
+		{"Listing", testListing},
+		{"Console", testConsole},
 		{"Webhooks", testWebhooks},
 		{"WebhookLeases", testWebhookLeases},
 	}
