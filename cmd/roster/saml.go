@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/signin"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/sso/saml"
 	"github.com/rosterhq/roster/internal/store"
@@ -26,29 +28,42 @@ func runSAML(ctx context.Context, env *environment, args []string) error {
 		"\"configure\" takes the identity provider's metadata and the sign-in settings. See docs/saml.md.")
 }
 
-// baseURLFlag registers --base-url, which must match the one roster serve
-// uses: every SP URL is derived from it.
+// baseURLFlag registers --base-url. Its value is kept with the
+// organization's SSO configuration by "saml configure", so it is needed
+// only until then, or to change it.
 func baseURLFlag(f *flags) *string {
-	return f.String("base-url", "", "public URL of roster, as given to roster serve (required; ROSTER_BASE_URL)")
+	return f.String("base-url", "", "public URL of roster the IdP is given, as roster serve is reached at; "+
+		"stored with the organization's SSO configuration by saml configure (needed the first time)")
 }
 
-func samlService(ctx context.Context, db *dbFlags, baseURL string) (*sso.Service, func(), error) {
-	if baseURL == "" {
-		return nil, nil, fmt.Errorf("--base-url is required (the same public URL roster serve uses), e.g. --base-url https://roster.example.com")
-	}
-	base, err := publicBase(baseURL, "")
-	if err != nil {
-		return nil, nil, err
-	}
+// errNoBaseURL is the answer when no base URL is stored yet and none given.
+var errNoBaseURL = errors.New("--base-url is required until roster saml configure stores the organization's base URL: " +
+	"the public URL roster serve is reached at, e.g. --base-url https://roster.example.com")
+
+func samlService(ctx context.Context, db *dbFlags) (*sso.Service, func(), error) {
 	s, err := db.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &sso.Service{Store: s, BaseURL: base.String()}, func() { s.Close() }, nil
+	return &sso.Service{Store: s, Orgs: &access.Service{Store: s}}, func() { s.Close() }, nil
+}
+
+// spBaseURL decides the base URL the organization's SP URLs are shown
+// with: the stored one when there is one, else --base-url. stored reports
+// whether it is the stored one.
+func spBaseURL(c store.SAMLConfig, flag string) (base string, stored bool, err error) {
+	if c.BaseURL != "" {
+		return c.BaseURL, true, nil
+	}
+	if flag == "" {
+		return "", false, errNoBaseURL
+	}
+	base, err = sso.CheckBaseURL(flag)
+	return base, false, err
 }
 
 func samlShow(ctx context.Context, env *environment, args []string) error {
-	f := newFlags(env, "saml show", "saml show --org ID --base-url URL [--xml]",
+	f := newFlags(env, "saml show", "saml show --org ID [--base-url URL] [--xml]",
 		"Prints the organization's service-provider values to enter in the identity provider (entity id,\n"+
 			"ACS URL, NameID format, SP metadata URL) and the current IdP configuration. With --xml it prints\n"+
 			"the SP metadata document instead.")
@@ -63,18 +78,27 @@ func samlShow(ctx context.Context, env *environment, args []string) error {
 	if *org == "" {
 		return errNoOrg
 	}
-	svc, done, err := samlService(ctx, &db, *baseURL)
+	svc, done, err := samlService(ctx, &db)
 	if err != nil {
 		return err
 	}
 	defer done()
-	o, err := svc.Store.GetOrg(ctx, *org)
+	o, err := svc.Org(ctx, *org)
 	if err != nil {
 		return err
 	}
 	c, err := svc.Config(ctx, o.ID)
 	if err != nil {
 		return err
+	}
+	base, stored, err := spBaseURL(c, *baseURL)
+	if err != nil {
+		return err
+	}
+	svc.BaseURL = base
+	if flag, _ := sso.CheckBaseURL(*baseURL); stored && *baseURL != "" && flag != c.BaseURL {
+		fmt.Fprintf(env.stderr, "Note: the organization's SP URLs stay under its stored base URL %s, not --base-url %s;\n"+
+			"change it with roster saml configure --org %s --base-url URL (and then update the IdP).\n", c.BaseURL, *baseURL, o.ID)
 	}
 	if *asXML {
 		doc, err := svc.SPMetadata(o.ID, c)
@@ -84,11 +108,7 @@ func samlShow(ctx context.Context, env *environment, args []string) error {
 		_, err = env.stdout.Write(append(doc, '\n'))
 		return err
 	}
-	u := svc.URLs(o.ID)
-	format := c.NameIDFormat
-	if format == "" {
-		format = saml.NameIDFormatUnspecified + " (any; email address recommended)"
-	}
+	u := svc.URLs(c)
 	w := env.stdout
 	fmt.Fprintf(w, "Organization:          %s (%s, %s plan)\n\n", o.Name, o.ID, o.Plan)
 	fmt.Fprintf(w, "Service provider (enter these in Okta or Entra):\n")
@@ -96,7 +116,12 @@ func samlShow(ctx context.Context, env *environment, args []string) error {
 	fmt.Fprintf(w, "  ACS URL (HTTP-POST):  %s\n", u.ACSURL)
 	fmt.Fprintf(w, "  SP metadata URL:      %s\n", u.MetadataURL)
 	fmt.Fprintf(w, "  Sign-on URL:          %s\n", u.LoginURL)
-	fmt.Fprintf(w, "  NameID format:        %s\n\n", format)
+	fmt.Fprintf(w, "  NameID format:        %s\n", nameIDFormatLine(c))
+	if stored {
+		fmt.Fprintf(w, "  Base URL:             %s (stored with the configuration)\n\n", base)
+	} else {
+		fmt.Fprintf(w, "  Base URL:             %s (not stored yet: roster saml configure stores it)\n\n", base)
+	}
 	fmt.Fprintf(w, "Identity provider:\n")
 	if len(c.IdPMetadata) == 0 {
 		fmt.Fprintf(w, "  not configured: roster saml configure --org %s --idp-metadata FILE\n", o.ID)
@@ -127,13 +152,30 @@ func orNone(s string) string {
 	return s
 }
 
+// nameIDFormatLine describes the NameID format the organization requests:
+// its URI, as the settings list it, and what it means.
+func nameIDFormatLine(c store.SAMLConfig) string {
+	f := sso.EffectiveNameIDFormat(c)
+	for name, uri := range sso.NameIDFormats {
+		if uri != f {
+			continue
+		}
+		if name == "unspecified" {
+			return f + " (unspecified: any format is accepted; email recommended)"
+		}
+		return f + " (" + name + ", enforced)"
+	}
+	return f + " (enforced)"
+}
+
 func printSAMLSettings(w io.Writer, c store.SAMLConfig) {
 	fmt.Fprintf(w, "  sp-initiated=%t\n  idp-initiated=%t\n  want-assertions-signed=%t\n  allow-sha1=%t\n", c.SPInitiated, c.IdPInitiated, c.WantAssertionsSigned, c.AllowSHA1)
-	fmt.Fprintf(w, "  name-id-format=%s\n  link-by=%s\n  link-attribute=%s\n  jit=%t\n", c.NameIDFormat, c.LinkBy, c.LinkAttribute, c.JITProvisioning)
+	fmt.Fprintf(w, "  name-id-format=%s\n  link-by=%s\n  link-attribute=%s\n  jit=%t\n", sso.EffectiveNameIDFormat(c), c.LinkBy, c.LinkAttribute, c.JITProvisioning)
+	fmt.Fprintf(w, "  base-url=%s\n", c.BaseURL)
 }
 
 func samlConfigure(ctx context.Context, env *environment, args []string) error {
-	f := newFlags(env, "saml configure", "saml configure --org ID --base-url URL [--idp-metadata FILE | --idp-metadata-url URL] [settings]",
+	f := newFlags(env, "saml configure", "saml configure --org ID [--base-url URL] [--idp-metadata FILE | --idp-metadata-url URL] [settings]",
 		"Sets the organization's identity provider from its SAML metadata (a file, \"-\" for stdin, or a URL\n"+
 			"fetched now and refreshed by roster serve --allow-outbound-http) and changes the settings given.\n"+
 			"Boolean settings take true or false; settings not given stay as they are. Prints the result.")
@@ -182,12 +224,15 @@ func samlConfigure(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("%s", strings.Join(errs, "; "))
 	}
 	if *format != "" {
-		v := map[string]string{"email": saml.NameIDFormatEmailAddress, "persistent": saml.NameIDFormatPersistent,
-			"unspecified": saml.NameIDFormatUnspecified, "transient": saml.NameIDFormatTransient}[*format]
-		if v == "" {
-			v = *format
+		// Checked now, with the other flags, rather than after the base
+		// URL is settled; UpdateSettings checks it again as it stores it.
+		if _, err := sso.NameIDFormat(*format); err != nil {
+			return err
 		}
-		p.NameIDFormat = &v
+		p.NameIDFormat = format
+	}
+	if *baseURL != "" {
+		p.BaseURL = baseURL
 	}
 	if *linkBy != "" {
 		v := store.SAMLLinkBy(*linkBy)
@@ -201,11 +246,22 @@ func samlConfigure(ctx context.Context, env *environment, args []string) error {
 		p.LinkAttribute = &v
 	}
 
-	svc, done, err := samlService(ctx, &db, *baseURL)
+	svc, done, err := samlService(ctx, &db)
 	if err != nil {
 		return err
 	}
 	defer done()
+	before, err := svc.Config(ctx, *org)
+	if err != nil {
+		return err
+	}
+	// The SP URLs the IdP is given are derived from the base URL: it is
+	// decided before anything else changes, and stored with the settings.
+	base, _, err := spBaseURL(before, *baseURL)
+	if err != nil {
+		return err
+	}
+	svc.BaseURL = base
 	var doc []byte
 	switch {
 	case *file == "-":
@@ -231,6 +287,10 @@ func samlConfigure(ctx context.Context, env *environment, args []string) error {
 	c, err := svc.UpdateSettings(ctx, cliActor, *org, p)
 	if err != nil {
 		return err
+	}
+	if before.BaseURL != "" && c.BaseURL != before.BaseURL {
+		fmt.Fprintf(env.stderr, "Base URL changed from %s to %s: give the IdP the new entity id and ACS URL (roster saml show --org %s).\n",
+			before.BaseURL, c.BaseURL, *org)
 	}
 	if len(c.IdPMetadata) == 0 {
 		fmt.Fprintf(env.stderr, "No identity provider yet: add one with --idp-metadata FILE.\n")
@@ -258,16 +318,13 @@ func (o *ssoOptions) register(f *flags) {
 // ssoSurface builds the SAML and session surface and starts its
 // maintenance (purging expired sign-in records; refreshing metadata URLs
 // when outbound HTTP is allowed) until ctx ends.
-func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.Service, logger *slog.Logger, baseURL string, o ssoOptions) *sso.Handler {
-	h := &sso.Handler{
-		Service: &sso.Service{Store: s, BaseURL: baseURL},
-		Users:   users, Joiner: sso.AccessJoiner{Access: acc}, Logger: logger,
-		IdleTimeout: o.idle, MaxAge: o.maxAge,
-	}
+func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.Service, logger *slog.Logger, baseURL string, o ssoOptions) *signin.Handler {
+	svc := &sso.Service{Store: s, Orgs: acc, Users: users, Joiner: acc, BaseURL: baseURL, Logger: logger,
+		IdleTimeout: o.idle, MaxAge: o.maxAge}
 	refresh := time.Duration(0)
 	if o.allowOutbound {
 		refresh = o.refresh
 	}
-	go h.Run(ctx, refresh)
-	return h
+	go svc.Run(ctx, refresh)
+	return &signin.Handler{Service: svc, Logger: logger}
 }

@@ -55,3 +55,25 @@ func TestConsoleLinks(t *testing.T) {
 		t.Error("no console_link.created event by the API key")
 	}
 }
+
+// TestBodiesMustBeCleanText: invalid UTF-8, lone surrogates and NUL are
+// refused before decoding, instead of being stored rewritten (or failing
+// on PostgreSQL).
+func TestBodiesMustBeCleanText(t *testing.T) {
+	f := setup(t)
+	for _, tc := range []struct{ name, body, msg string }{
+		{"lone surrogate", `{"name":"bad\ud800"}`, "unpaired UTF-16 surrogate"},
+		{"invalid UTF-8", "{\"name\":\"bad\xff\"}", "not valid UTF-8"},
+		{"NUL escape", `{"name":"a\u0000b"}`, "NUL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := f.do("POST", "/api/v1/workspaces", f.keyA, tc.body, 400, nil)
+			if !strings.Contains(raw, tc.msg) {
+				t.Errorf("answer %s does not say %q", raw, tc.msg)
+			}
+		})
+	}
+	if raw := f.do("GET", "/api/v1/workspaces", f.keyA, "", 200, nil); strings.Contains(raw, "bad") {
+		t.Errorf("a refused workspace was stored: %s", raw)
+	}
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/rosterhq/roster/internal/jsontext"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -22,9 +24,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decoded, so checks of the raw text belong here. Unknown fields are
 // refused by name.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err // the body limit's *http.MaxBytesError, answered 413
+	}
+	// encoding/json would silently turn invalid UTF-8 and lone surrogates
+	// into U+FFFD, and PostgreSQL refuses NUL: refuse them all first.
+	if err := jsontext.Check(body); err != nil {
+		return invalid("%v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if dec.More() {
 			return invalid("the request body holds more than one JSON value")

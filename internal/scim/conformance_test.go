@@ -274,3 +274,22 @@ func TestTextEncoding(t *testing.T) {
 		}
 	})
 }
+
+// TestPutWithoutActiveKeepsIt: a PUT that does not assert active leaves
+// it as it was; it never re-activates a deactivated user.
+func TestPutWithoutActiveKeepsIt(t *testing.T) {
+	engines(t, func(t *testing.T, e *env) {
+		for i, active := range []bool{false, true} {
+			name := fmt.Sprintf("put%d@example.com", i)
+			id := e.createUser(name, map[string]any{"active": active})
+			put := map[string]any{"schemas": []string{userURN}, "userName": name, "displayName": "Renamed"}
+			r := e.do("PUT", "/scim/v2/Users/"+id, put).must(t, 200)
+			if r.body["active"] != active || r.body["displayName"] != "Renamed" {
+				t.Errorf("PUT without active on a user with active=%v answered active=%v, displayName=%v", active, r.body["active"], r.body["displayName"])
+			}
+			if g := e.do("GET", "/scim/v2/Users/"+id, nil).must(t, 200); g.body["active"] != active {
+				t.Errorf("GET after the PUT: active = %v, want %v", g.body["active"], active)
+			}
+		}
+	})
+}

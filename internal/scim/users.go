@@ -129,17 +129,26 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c *caller) err
 
 func (h *Handler) replaceUser(w http.ResponseWriter, r *http.Request, c *caller) error {
 	var rec store.User
+	var hasActive bool
 	var decoded error
 	done := false
 	saved, err := h.Directory.PutUser(r.Context(), c.actor, c.org.ID, r.PathValue("id"), ifMatchOf(r),
-		func(store.User) (store.User, error) {
+		func(cur store.User) (store.User, error) {
 			// The body is read once, after the user is known to exist and
 			// If-Match holds, so those answers come first.
 			if !done {
 				done = true
-				rec, decoded = h.decodeUser(w, r, c)
+				rec, hasActive, decoded = h.decodeUser(w, r, c)
 			}
-			return rec, decoded
+			next := rec
+			if !hasActive {
+				// A PUT that does not assert active leaves it as it is
+				// (RFC 7644 §3.5.1 lets the provider choose): defaulting
+				// it to true would re-activate a deactivated user, and a
+				// removal must never grant access.
+				next.Active = cur.Active
+			}
+			return next, decoded
 		})
 	if err != nil {
 		return userError(r, err)
@@ -147,17 +156,20 @@ func (h *Handler) replaceUser(w http.ResponseWriter, r *http.Request, c *caller)
 	return h.writeUser(w, r, c, saved, http.StatusOK)
 }
 
-// decodeUser reads a request body holding a whole user.
-func (h *Handler) decodeUser(w http.ResponseWriter, r *http.Request, c *caller) (store.User, error) {
+// decodeUser reads a request body holding a whole user; hasActive says
+// whether it asserts active.
+func (h *Handler) decodeUser(w http.ResponseWriter, r *http.Request, c *caller) (u store.User, hasActive bool, err error) {
 	body, err := h.readBody(w, r, h.Limits.MaxBody)
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, false, err
 	}
 	res, err := h.user.Decode(body)
 	if err != nil {
-		return store.User{}, err
+		return store.User{}, false, err
 	}
-	return userRecord(c.org.ID, res)
+	_, hasActive = res["active"].(bool)
+	u, err = userRecord(c.org.ID, res)
+	return u, hasActive, err
 }
 
 func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c *caller) error {

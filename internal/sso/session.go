@@ -1,230 +1,197 @@
 package sso
 
 import (
-	"bytes"
+	"context"
+	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/sso/saml"
 	"github.com/rosterhq/roster/internal/store"
 )
 
-func encodeToken(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+// Defaults of the session timeouts.
+const (
+	DefaultIdleTimeout = 2 * time.Hour
+	DefaultMaxAge      = 12 * time.Hour
+)
 
 // touchEvery is how stale a session's last-use time may get before a use
 // writes it again: the idle timeout is exact to within this much, and a
 // busy session costs one write per interval rather than one per request.
 const touchEvery = time.Minute
 
-func (h *Handler) cookieName() string {
-	if h.Service.Secure() {
-		return secureSessionCookie
-	}
-	return sessionCookie
+// Token lengths accepted from a cookie: NewToken's are 43 characters.
+const minToken, maxToken = 43, 64
+
+// NewToken returns 256 random bits, base64url-encoded without padding: a
+// session id or a browser-binding secret.
+func NewToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// startSession creates the session (recording the sign-in in the same
-// transaction) and sets its cookie: HttpOnly, SameSite=Lax, Secure over
-// HTTPS. The cookie holds 256 random bits; the store keeps only their
-// SHA-256.
-func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, o store.Org, u store.User, a *saml.Assertion, in store.SignIn) error {
-	now := h.now()
-	expires := now.Add(h.maxAge())
+// PlausibleToken reports whether a cookie value can be a NewToken.
+func PlausibleToken(v string) bool { return len(v) >= minToken && len(v) <= maxToken }
+
+func (s *Service) idle() time.Duration {
+	if s.IdleTimeout <= 0 {
+		return DefaultIdleTimeout
+	}
+	return s.IdleTimeout
+}
+
+func (s *Service) maxAge() time.Duration {
+	if s.MaxAge <= 0 {
+		return DefaultMaxAge
+	}
+	return s.MaxAge
+}
+
+// NewSession is a session just started: Token goes into the browser's
+// cookie and nowhere else.
+type NewSession struct {
+	Token     string
+	ExpiresAt time.Time
+	// MaxAge is how long the cookie may live, at least a second.
+	MaxAge time.Duration
+}
+
+// StartSession signs the user in: it creates a session (recording the
+// sign-in, event "sso.signed_in", in the same transaction) that ends after
+// MaxAge or at the IdP's SessionNotOnOrAfter, whichever is sooner, or when
+// unused for IdleTimeout; then, when a Joiner is set, joins the resources
+// the user's groups grant. A user deactivated or deleted since linking is
+// refused with a *Refusal.
+func (s *Service) StartSession(ctx context.Context, o store.Org, u store.User, a *saml.Assertion, in store.SignIn) (NewSession, error) {
+	now := s.now().UTC()
+	expires := now.Add(s.maxAge())
 	if !a.SessionNotOnOrAfter.IsZero() && a.SessionNotOnOrAfter.Before(expires) {
 		expires = a.SessionNotOnOrAfter.UTC()
 	}
-	idle := now.Add(h.idle())
+	idle := now.Add(s.idle())
 	if idle.After(expires) {
 		idle = expires
 	}
-	id := randomToken()
+	token := NewToken()
 	actor := store.Actor{Kind: "user", ID: u.ID, Name: u.UserName}
-	if _, err := h.Service.Store.CreateSession(r.Context(), actor, store.Session{
-		IDHash: digest(id), OrgID: o.ID, UserID: u.ID, IdleExpiresAt: idle, ExpiresAt: expires,
+	if _, err := s.Store.CreateSession(ctx, actor, store.Session{
+		IDHash: digest(token), OrgID: o.ID, UserID: u.ID, IdleExpiresAt: idle, ExpiresAt: expires,
 	}, in); err != nil {
-		return err
+		if fault.Is(err, fault.Invalid) || fault.Is(err, fault.NotFound) {
+			return NewSession{}, &Refusal{Reason: ReasonDeactivated, Detail: "the user was deactivated during sign-in", UserID: u.ID}
+		}
+		return NewSession{}, fmt.Errorf("start a session: %w", err)
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: h.cookieName(), Value: id, Path: "/", HttpOnly: true, Secure: h.Service.Secure(),
-		// MaxAge, not Expires: relative, so the browser's clock does not matter.
-		SameSite: http.SameSiteLaxMode, MaxAge: max(1, int(expires.Sub(now).Seconds())),
-	})
-	return nil
+	if s.Joiner != nil {
+		// Joining is bookkeeping on top of the sign-in: its failure is
+		// logged, and the next sign-in or check joins again.
+		if n, err := s.Joiner.JoinGranted(ctx, actor, o.ID, u.ID); err != nil {
+			s.logger().WarnContext(ctx, "joining granted workspaces after sign-in failed", "org", o.ID, "user", u.ID, "err", err)
+		} else if n > 0 {
+			s.logger().InfoContext(ctx, "user joined granted workspaces at sign-in", "org", o.ID, "user", u.ID, "memberships", n)
+		}
+	}
+	return NewSession{Token: token, ExpiresAt: expires, MaxAge: max(time.Second, expires.Sub(now))}, nil
 }
 
-// Current returns the signed-in user's session for a request, or false.
+// Session returns the session a token names, or false.
 //
 // It reads the session and its user in one statement and refuses — and
 // deletes — a session that has passed its idle or absolute timeout or whose
 // user is no longer active, so a deactivation takes effect on the very next
 // request (the store also deletes the user's sessions in the deactivating
-// transaction). Other surfaces use it to authenticate browsers.
-func (h *Handler) Current(r *http.Request) (store.Session, bool) {
-	ck, err := r.Cookie(h.cookieName())
-	if err != nil || len(ck.Value) < 43 || len(ck.Value) > 64 {
+// transaction).
+func (s *Service) Session(ctx context.Context, token string) (store.Session, bool) {
+	if !PlausibleToken(token) {
 		return store.Session{}, false
 	}
-	ctx := r.Context()
-	idHash := digest(ck.Value)
-	s, err := h.Service.Store.GetSession(ctx, idHash)
+	idHash := digest(token)
+	ss, err := s.Store.GetSession(ctx, idHash)
 	if err != nil {
-		if !errors.Is(err, store.ErrNotFound) {
-			h.logger().ErrorContext(ctx, "reading a session failed", "err", err)
+		if !fault.Is(err, fault.NotFound) {
+			s.logger().ErrorContext(ctx, "reading a session failed", "err", err)
 		}
 		return store.Session{}, false
 	}
-	now := h.now()
-	if !s.UserActive || !now.Before(s.ExpiresAt) || !now.Before(s.IdleExpiresAt) {
-		if err := h.Service.Store.DeleteSession(ctx, store.Actor{Kind: "system", Name: "session expiry"}, s.OrgID, idHash, "expired"); err != nil && !errors.Is(err, store.ErrNotFound) {
-			h.logger().WarnContext(ctx, "deleting an ended session failed", "err", err)
+	now := s.now().UTC()
+	if !ss.UserActive || !now.Before(ss.ExpiresAt) || !now.Before(ss.IdleExpiresAt) {
+		if err := s.Store.DeleteSession(ctx, store.Actor{Kind: "system", Name: "session expiry"}, ss.OrgID, idHash, "expired"); err != nil && !fault.Is(err, fault.NotFound) {
+			s.logger().WarnContext(ctx, "deleting an ended session failed", "err", err)
 		}
 		return store.Session{}, false
 	}
-	if now.Sub(s.LastSeenAt) >= touchEvery {
-		if err := h.Service.Store.TouchSession(ctx, idHash, now, now.Add(h.idle())); err != nil {
-			h.logger().WarnContext(ctx, "recording a session's use failed", "err", err)
+	if now.Sub(ss.LastSeenAt) >= touchEvery {
+		if err := s.Store.TouchSession(ctx, idHash, now, now.Add(s.idle())); err != nil {
+			s.logger().WarnContext(ctx, "recording a session's use failed", "err", err)
 		}
 	}
-	return s, true
+	return ss, true
 }
 
-type whoamiResponse struct {
-	UserID       string    `json:"user_id"`
-	UserName     string    `json:"userName"`
-	Organization orgRef    `json:"organization"`
-	ExpiresAt    time.Time `json:"expires_at"`
-}
-
-type orgRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-// whoami answers 200 with the signed-in user's userName and organization,
-// 401 otherwise.
-func (h *Handler) whoami(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	s, ok := h.Current(r)
-	if !ok {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not signed in"})
-		return
+// EndSession signs the token's session out (event "sso.signed_out"). A
+// token that names no session is not an error: the browser is signed out
+// either way.
+func (s *Service) EndSession(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
 	}
-	o, err := h.Service.Store.GetOrg(r.Context(), s.OrgID)
+	idHash := digest(token)
+	ss, err := s.Store.GetSession(ctx, idHash)
+	if fault.Is(err, fault.NotFound) {
+		return nil
+	}
 	if err != nil {
-		h.logger().ErrorContext(r.Context(), "whoami: reading the organization failed", "err", err)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
-		return
+		return fmt.Errorf("read the session to end: %w", err)
 	}
-	expires := s.ExpiresAt
-	if s.IdleExpiresAt.Before(expires) {
-		expires = s.IdleExpiresAt
+	actor := store.Actor{Kind: "user", ID: ss.UserID, Name: ss.UserName}
+	if err := s.Store.DeleteSession(ctx, actor, ss.OrgID, idHash, "logout"); err != nil && !errors.Is(err, fault.NotFound) {
+		return fmt.Errorf("end the session: %w", err)
 	}
-	writeJSON(w, http.StatusOK, whoamiResponse{UserID: s.UserID, UserName: s.UserName,
-		Organization: orgRef{ID: o.ID, Name: o.Name}, ExpiresAt: expires})
+	return nil
 }
 
-// logout ends the session and clears the cookie. It is mounted behind
-// http.CrossOriginProtection, so another site cannot sign a user out.
-func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	if ck, err := r.Cookie(h.cookieName()); err == nil && ck.Value != "" {
-		idHash := digest(ck.Value)
-		if s, err := h.Service.Store.GetSession(r.Context(), idHash); err == nil {
-			actor := store.Actor{Kind: "user", ID: s.UserID, Name: s.UserName}
-			if err := h.Service.Store.DeleteSession(r.Context(), actor, s.OrgID, idHash, "logout"); err != nil && !errors.Is(err, store.ErrNotFound) {
-				h.internal(w, r, err)
-				return
-			}
-		}
-	}
-	http.SetCookie(w, &http.Cookie{Name: h.cookieName(), Value: "", Path: "/", HttpOnly: true,
-		Secure: h.Service.Secure(), SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	h.page(w, r, http.StatusOK, store.Org{}, refusal{Title: "Signed out", Message: "You are signed out of roster."})
+// User returns a user of the organization, for the signed-in user's own
+// resource (/Me).
+func (s *Service) User(ctx context.Context, orgID, id string) (store.User, error) {
+	return s.Users.GetUser(ctx, orgID, id)
 }
 
-// MeHandler returns the handler of /scim/v2/Me: GET answers the signed-in
-// user's SCIM representation (through Renderer when set), other methods
-// 405; without a session it answers 401, as SCIM errors. Mount it as the
-// SCIM handler's Me field.
-func (h *Handler) MeHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			scimError(w, http.StatusMethodNotAllowed, "/Me supports GET only: roster users are managed by the identity provider")
+// Run purges expired request states, assertion ids and sessions every few
+// minutes and, when refresh is positive, re-fetches IdP metadata URLs that
+// often. It returns when ctx ends.
+func (s *Service) Run(ctx context.Context, refresh time.Duration) {
+	const purgeEvery = 5 * time.Minute
+	tick := time.NewTicker(purgeEvery)
+	defer tick.Stop()
+	lastRefresh := time.Now()
+	if refresh > 0 {
+		s.refresh(ctx)
+	}
+	for {
+		select {
+		case <-ctx.Done():
 			return
+		case <-tick.C:
 		}
-		s, ok := h.Current(r)
-		if !ok {
-			scimError(w, http.StatusUnauthorized, "sign in with single sign-on to use /Me")
-			return
+		if n, err := s.Store.PurgeSSO(ctx, s.now().UTC()); err != nil {
+			s.logger().WarnContext(ctx, "purging expired sign-in records failed", "err", err)
+		} else if n > 0 {
+			s.logger().DebugContext(ctx, "purged expired sign-in records", "rows", n)
 		}
-		u, err := h.Users.GetUser(r.Context(), s.OrgID, s.UserID)
-		if err != nil {
-			h.logger().ErrorContext(r.Context(), "/Me: reading the user failed", "err", err)
-			scimError(w, http.StatusInternalServerError, "internal error")
-			return
+		if refresh > 0 && time.Since(lastRefresh) >= refresh {
+			lastRefresh = time.Now()
+			s.refresh(ctx)
 		}
-		if h.Renderer != nil {
-			h.Renderer.ServeUser(w, r, u)
-			return
-		}
-		doc, err := scimUser(u)
-		if err != nil {
-			h.logger().ErrorContext(r.Context(), "/Me: rendering the user failed", "err", err)
-			scimError(w, http.StatusInternalServerError, "internal error")
-			return
-		}
-		w.Header().Set("Content-Type", "application/scim+json")
-		w.Header().Set("ETag", fmt.Sprintf(`W/"%d"`, u.Version))
-		w.Write(doc)
-	})
+	}
 }
 
-// scimUser renders a stored user as a SCIM User resource without groups:
-// the fallback when no Renderer is wired.
-func scimUser(u store.User) ([]byte, error) {
-	res := map[string]any{}
-	if len(u.Attributes) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(u.Attributes))
-		dec.UseNumber()
-		if err := dec.Decode(&res); err != nil {
-			return nil, fmt.Errorf("decode stored user %s: %w", u.ID, err)
-		}
+func (s *Service) refresh(ctx context.Context) {
+	if err := s.RefreshMetadata(ctx); err != nil {
+		s.logger().WarnContext(ctx, "refreshing IdP metadata failed; the last good metadata stays in use", "err", err)
 	}
-	res["schemas"] = []string{"urn:ietf:params:scim:schemas:core:2.0:User"}
-	res["id"], res["userName"], res["active"] = u.ID, u.UserName, u.Active
-	if u.ExternalID != "" {
-		res["externalId"] = u.ExternalID
-	}
-	if u.DisplayName != "" {
-		res["displayName"] = u.DisplayName
-	}
-	res["meta"] = map[string]any{
-		"resourceType": "User",
-		"created":      u.CreatedAt.UTC().Format(time.RFC3339Nano),
-		"lastModified": u.UpdatedAt.UTC().Format(time.RFC3339Nano),
-		"version":      fmt.Sprintf(`W/"%d"`, u.Version),
-	}
-	return json.Marshal(res)
-}
-
-func scimError(w http.ResponseWriter, status int, detail string) {
-	w.Header().Set("Content-Type", "application/scim+json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{
-		"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"},
-		"status":  fmt.Sprint(status),
-		"detail":  detail,
-	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }

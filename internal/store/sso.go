@@ -66,6 +66,11 @@ type SAMLConfig struct {
 	// JITProvisioning creates an unknown subject as a new active user at
 	// sign-in (default false: users come from SCIM).
 	JITProvisioning bool
+	// BaseURL is the public URL of roster the organization's SP URLs
+	// (entity id, ACS URL) are derived from, as given to its IdP; "" means
+	// the server's own base URL. Kept with the configuration so that what
+	// the IdP was given cannot drift from what roster validates against.
+	BaseURL string
 
 	Version   int64
 	CreatedAt time.Time

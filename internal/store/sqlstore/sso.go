@@ -17,14 +17,14 @@ import (
 
 const samlConfigColumns = `org_id, idp_metadata, idp_entity_id, metadata_url, metadata_updated_at,
 	sp_initiated, idp_initiated, allow_sha1, want_assertions_signed, name_id_format,
-	link_by, link_attribute, jit_provisioning, version, created_at, updated_at`
+	link_by, link_attribute, jit_provisioning, base_url, version, created_at, updated_at`
 
 func scanSAMLConfig(row scanner) (store.SAMLConfig, error) {
 	var c store.SAMLConfig
 	var updated sql.NullTime
 	err := row.Scan(&c.OrgID, &c.IdPMetadata, &c.IdPEntityID, &c.MetadataURL, &updated,
 		&c.SPInitiated, &c.IdPInitiated, &c.AllowSHA1, &c.WantAssertionsSigned, &c.NameIDFormat,
-		&c.LinkBy, &c.LinkAttribute, &c.JITProvisioning, &c.Version, &c.CreatedAt, &c.UpdatedAt)
+		&c.LinkBy, &c.LinkAttribute, &c.JITProvisioning, &c.BaseURL, &c.Version, &c.CreatedAt, &c.UpdatedAt)
 	if updated.Valid {
 		c.MetadataUpdatedAt = updated.Time.UTC()
 	}
@@ -76,10 +76,10 @@ func (s *DB) PutSAMLConfig(ctx context.Context, actor store.Actor, c store.SAMLC
 		if !exists {
 			c.CreatedAt = t.now
 			_, err = t.ExecContext(ctx, `INSERT INTO saml_configs (`+samlConfigColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 				c.OrgID, c.IdPMetadata, c.IdPEntityID, c.MetadataURL, s.t(c.MetadataUpdatedAt),
 				c.SPInitiated, c.IdPInitiated, c.AllowSHA1, c.WantAssertionsSigned, c.NameIDFormat,
-				c.LinkBy, c.LinkAttribute, c.JITProvisioning, c.Version, s.t(c.CreatedAt), s.t(c.UpdatedAt))
+				c.LinkBy, c.LinkAttribute, c.JITProvisioning, c.BaseURL, c.Version, s.t(c.CreatedAt), s.t(c.UpdatedAt))
 			if s.d.IsForeignKey(err) {
 				return fmt.Errorf("organization %s: %w", c.OrgID, store.ErrNotFound)
 			}
@@ -87,11 +87,11 @@ func (s *DB) PutSAMLConfig(ctx context.Context, actor store.Actor, c store.SAMLC
 			_, err = t.ExecContext(ctx, `UPDATE saml_configs SET idp_metadata = $2, idp_entity_id = $3,
 				metadata_url = $4, metadata_updated_at = $5, sp_initiated = $6, idp_initiated = $7,
 				allow_sha1 = $8, want_assertions_signed = $9, name_id_format = $10, link_by = $11,
-				link_attribute = $12, jit_provisioning = $13, version = $14, updated_at = $15
+				link_attribute = $12, jit_provisioning = $13, base_url = $14, version = $15, updated_at = $16
 				WHERE org_id = $1`,
 				c.OrgID, c.IdPMetadata, c.IdPEntityID, c.MetadataURL, s.t(c.MetadataUpdatedAt),
 				c.SPInitiated, c.IdPInitiated, c.AllowSHA1, c.WantAssertionsSigned, c.NameIDFormat,
-				c.LinkBy, c.LinkAttribute, c.JITProvisioning, c.Version, s.t(c.UpdatedAt))
+				c.LinkBy, c.LinkAttribute, c.JITProvisioning, c.BaseURL, c.Version, s.t(c.UpdatedAt))
 		}
 		if err != nil {
 			return err
@@ -132,6 +132,7 @@ func samlSettingChanges(old, c store.SAMLConfig) map[string]any {
 	add("link_by", string(old.LinkBy), string(c.LinkBy))
 	add("link_attribute", old.LinkAttribute, c.LinkAttribute)
 	add("jit_provisioning", old.JITProvisioning, c.JITProvisioning)
+	add("base_url", old.BaseURL, c.BaseURL)
 	return out
 }
 

@@ -81,6 +81,25 @@ func testSSO(t *testing.T, s store.Store) {
 		if err != nil || len(list) != 1 || list[0].OrgID != org.ID {
 			t.Errorf("ListSAMLMetadataURLs = %+v, %v", list, err)
 		}
+		// The base URL the SP URLs were derived from is kept, and changing
+		// it is a settings change like any other.
+		read, err = s.GetSAMLConfig(ctx, org.ID)
+		if err != nil || read.BaseURL != "" {
+			t.Fatalf("GetSAMLConfig = %+v, %v; want no base URL yet", read, err)
+		}
+		read.BaseURL = "https://roster.example.com"
+		if _, err := s.PutSAMLConfig(ctx, cli, read, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.GetSAMLConfig(ctx, org.ID); err != nil || got.BaseURL != "https://roster.example.com" {
+			t.Errorf("after setting the base URL: %+v, %v", got, err)
+		}
+		ev = events(t, s, org.ID)
+		data = nil
+		if last := ev[len(ev)-1]; json.Unmarshal(last.Data, &data) != nil || last.Type != "sso.settings_changed" ||
+			data["base_url"]["old"] != "" || data["base_url"]["new"] != "https://roster.example.com" || len(data) != 1 {
+			t.Errorf("base URL event = %s %s", last.Type, last.Data)
+		}
 		if _, err := s.GetSAMLConfig(ctx, other.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("other organization sees a configuration: %v", err)
 		}

@@ -1,11 +1,12 @@
-package sso
+package signin
 
 import (
 	"bytes"
 	"html/template"
 	"net/http"
-	"strings"
 
+	"github.com/rosterhq/roster/internal/sso"
+	"github.com/rosterhq/roster/internal/sso/saml"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -23,10 +24,8 @@ type refusal struct {
 type pageData struct {
 	refusal
 	OrgName  string
-	Contacts []contact
+	Contacts []sso.Contact
 }
-
-type contact struct{ Name, Email string }
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en">
@@ -63,7 +62,11 @@ const maxContacts = 5
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, o store.Org, p refusal) {
 	d := pageData{refusal: p, OrgName: o.Name}
 	if p.Admins && o.ID != "" {
-		d.Contacts = h.contacts(r, o.ID)
+		contacts, err := h.Service.Contacts(r.Context(), o.ID, maxContacts)
+		if err != nil {
+			h.logger().WarnContext(r.Context(), "listing organization admins failed", "org", o.ID, "err", err)
+		}
+		d.Contacts = contacts
 	}
 	var b bytes.Buffer
 	if err := pageTemplate.Execute(&b, d); err != nil {
@@ -81,31 +84,20 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, o sto
 	w.Write(b.Bytes())
 }
 
-// contacts lists active owners and admins with their names and e-mail
-// addresses (the userName when it is one).
-func (h *Handler) contacts(r *http.Request, orgID string) []contact {
-	roles, err := h.Service.Store.ListOrgRoles(r.Context(), orgID, "", 50)
-	if err != nil {
-		h.logger().WarnContext(r.Context(), "listing organization admins failed", "org", orgID, "err", err)
-		return nil
+// reasonMessage is the sentence shown to the person signing in. It never
+// contains values from the request.
+func reasonMessage(reason string) string {
+	switch reason {
+	case sso.ReasonOtherBrowser:
+		return "This sign-in was started in a different browser. Start again from this browser."
+	case sso.ReasonUnknownUser:
+		return "Your identity provider signed you in, but your account has not been provisioned to roster for this organization."
+	case sso.ReasonDeactivated:
+		return "Your account in this organization is deactivated."
+	case sso.ReasonAmbiguous:
+		return "Your identity matches more than one account in this organization, so roster cannot tell which one is yours."
+	case sso.ReasonNoSubject:
+		return "The identity provider did not send the attribute this organization uses to identify users."
 	}
-	var out []contact
-	for _, m := range roles {
-		if len(out) == maxContacts {
-			break
-		}
-		u, err := h.Users.GetUser(r.Context(), orgID, m.UserID)
-		if err != nil || !u.Active {
-			continue
-		}
-		c := contact{Name: u.DisplayName}
-		if strings.Contains(u.UserName, "@") {
-			c.Email = u.UserName
-		}
-		if c.Name == "" {
-			c.Name = u.UserName
-		}
-		out = append(out, c)
-	}
-	return out
+	return saml.Reason(reason).Message()
 }

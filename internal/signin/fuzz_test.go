@@ -1,4 +1,4 @@
-package sso_test
+package signin_test
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rosterhq/roster/internal/signin"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/sso/saml/samltest"
 )
@@ -48,7 +49,7 @@ func FuzzACS(f *testing.F) {
 		switch resp.StatusCode {
 		case http.StatusSeeOther:
 			loc := resp.Header.Get("Location")
-			if sso.SafeReturnPath(loc, "") != loc {
+			if signin.SafeReturnPath(loc, "") != loc {
 				t.Fatalf("redirected off-site to %q", loc)
 			}
 			who := c.get(e.mux, baseURL+"/auth/whoami")

@@ -1,4 +1,4 @@
-package sso_test
+package signin_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/sso/saml/samltest"
 	"github.com/rosterhq/roster/internal/store"
@@ -639,5 +640,49 @@ func TestMetadataURLRefresh(t *testing.T) {
 	}
 	if _, err := e.svc.FetchMetadata(ctx, "http://idp.example.com/metadata"); err == nil {
 		t.Error("plain http to a non-loopback host accepted")
+	}
+}
+
+// TestStoredBaseURL: an organization whose configuration stores a base URL
+// is served under it, whatever the server's own: its metadata names the
+// stored URLs and responses addressed to them sign in.
+func TestStoredBaseURL(t *testing.T) {
+	forEngines(t, func(t *testing.T, eng engine) {
+		e := newEnv(t, eng)
+		ctx := context.Background()
+		if _, err := e.svc.UpdateSettings(ctx, cli, e.org.ID, sso.Settings{BaseURL: ptr("https://sso.acme.test/")}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.svc.Config(ctx, e.org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.urls = e.svc.URLs(c)
+		if want := "https://sso.acme.test/auth/saml/" + e.org.ID + "/acs"; e.urls.ACSURL != want {
+			t.Fatalf("ACS URL = %q, want %q", e.urls.ACSURL, want)
+		}
+		doc := body(t, newBrowser(t).get(e.mux, baseURL+sso.PathPrefix+e.org.ID+"/metadata"))
+		if !strings.Contains(doc, `entityID="`+e.urls.EntityID+`"`) || !strings.Contains(doc, `Location="`+e.urls.ACSURL+`"`) {
+			t.Errorf("SP metadata does not name the stored URLs:\n%s", doc)
+		}
+		e.signIn(newBrowser(t)) // the IdP addresses the stored ACS URL and audience
+		if _, err := e.svc.UpdateSettings(ctx, cli, e.org.ID, sso.Settings{BaseURL: ptr("ftp://x")}); !fault.Is(err, fault.Invalid) {
+			t.Errorf("an ftp base URL = %v, want an Invalid fault", err)
+		}
+	})
+}
+
+// TestWhoamiErrorShape: /auth/whoami refuses in the host API's documented
+// error shape, {"error": {"code", "message"}}, not a bare string.
+func TestWhoamiErrorShape(t *testing.T) {
+	e := newEnv(t, engines[0])
+	resp := newBrowser(t).get(e.mux, baseURL+"/auth/whoami")
+	var got struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusUnauthorized ||
+		got.Error.Code != "unauthorized" || !strings.Contains(got.Error.Message, "sign in") ||
+		resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("whoami without a session = %d %+v (%v)", resp.StatusCode, got, err)
 	}
 }

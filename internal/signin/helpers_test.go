@@ -1,4 +1,4 @@
-package sso_test
+package signin_test
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/signin"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/sso/saml/samltest"
 	"github.com/rosterhq/roster/internal/store"
@@ -106,7 +107,7 @@ type env struct {
 	org     store.Org
 	idp     *samltest.IdP
 	svc     *sso.Service
-	h       *sso.Handler
+	h       *signin.Handler
 	mux     *http.ServeMux
 	dir     *directory.Service
 	acc     *access.Service
@@ -130,7 +131,11 @@ func newEnv(t testing.TB, eng engine) *env {
 	e.idp = samltest.NewIdP(t, samltest.Options{Now: e.clock.Now, Keys: 2})
 	e.foreign = samltest.NewKey(t, "attacker", e.clock.Now().Add(-time.Hour), e.clock.Now().Add(24*time.Hour))
 	e.instance(e.s) // sets svc, h, mux, dir, acc
-	e.urls = e.svc.URLs(org.ID)
+	c, err := e.svc.Config(ctx, org.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.urls = e.svc.URLs(c)
 	if _, _, err := e.svc.SetIdPMetadata(ctx, cli, org.ID, e.idp.Metadata(), ""); err != nil {
 		t.Fatalf("SetIdPMetadata: %v", err)
 	}
@@ -148,9 +153,10 @@ func (e *env) instance(s *sqlstore.DB) http.Handler {
 	res := &access.Resolver{Store: s, PollInterval: -1}
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	acc := &access.Service{Store: s, Resolver: res}
-	svc := &sso.Service{Store: s, BaseURL: baseURL, Now: e.clock.Now}
-	h := &sso.Handler{Service: svc, Users: dir, Joiner: sso.AccessJoiner{Access: acc},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), IdleTimeout: 30 * time.Minute, MaxAge: 2 * time.Hour}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := &sso.Service{Store: s, Orgs: acc, Users: dir, Joiner: acc, BaseURL: baseURL, Now: e.clock.Now,
+		Logger: logger, IdleTimeout: 30 * time.Minute, MaxAge: 2 * time.Hour}
+	h := &signin.Handler{Service: svc, Logger: logger}
 	mux := http.NewServeMux()
 	h.Mount(mux)
 	mux.Handle("/scim/v2/Me", h.MeHandler())

@@ -1,10 +1,6 @@
-package sso
+package signin
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -12,20 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/sso/saml"
 	"github.com/rosterhq/roster/internal/store"
-)
-
-// PathPrefix starts every per-organization SAML route:
-// PathPrefix + "{org}/metadata", "/login" and "/acs".
-const PathPrefix = "/auth/saml/"
-
-// Defaults of the Handler's durations.
-const (
-	DefaultIdleTimeout = 2 * time.Hour
-	DefaultMaxAge      = 12 * time.Hour
-	// RequestTTL is how long an SP-initiated sign-in may take at the IdP.
-	RequestTTL = 10 * time.Minute
 )
 
 // maxACSBody bounds the ACS request body: a SAMLResponse of
@@ -41,23 +27,6 @@ const (
 	browserCookie       = "roster_saml_browser"
 )
 
-// Users is what the Handler needs of the directory: lookups for linking and
-// creation for just-in-time provisioning. *directory.Service provides it
-// (and tells the access caches about the users it creates).
-type Users interface {
-	GetUser(ctx context.Context, orgID, id string) (store.User, error)
-	QueryUsers(ctx context.Context, orgID string, q store.Query) (store.Page[store.User], error)
-	CreateUser(ctx context.Context, actor store.Actor, u store.User) (store.User, error)
-}
-
-// Joiner records the memberships a user's groups make them eligible for;
-// the Handler calls it after each successful sign-in, so a user's first
-// sign-in joins the workspaces their groups grant. It must be idempotent.
-// AccessJoiner adapts package access.
-type Joiner interface {
-	JoinGranted(ctx context.Context, actor store.Actor, orgID, userID string) (int, error)
-}
-
 // UserRenderer writes a user's SCIM representation; the SCIM surface
 // provides it so /scim/v2/Me renders users exactly as /Users/{id} does.
 type UserRenderer interface {
@@ -69,19 +38,13 @@ type UserRenderer interface {
 // Service, and the session endpoints (whoami, logout) plus the /Me handler
 // for the SCIM surface. See the package documentation for the flows.
 type Handler struct {
-	Service *Service
-	Users   Users
-	// Joiner, when set, is called after every successful sign-in.
-	Joiner Joiner
+	// Service is the single sign-on domain; the Handler reaches the store
+	// only through it.
+	Service *sso.Service
 	// Renderer, when set, renders /scim/v2/Me; otherwise the Handler
 	// renders the stored SCIM document itself.
 	Renderer UserRenderer
 	Logger   *slog.Logger
-	// IdleTimeout ends a session unused for that long; MaxAge ends every
-	// session that long after sign-in (or at the IdP's
-	// SessionNotOnOrAfter, if sooner). Defaults DefaultIdleTimeout and
-	// DefaultMaxAge.
-	IdleTimeout, MaxAge time.Duration
 	// DefaultReturn is where a browser goes after signing in when it asked
 	// for no page; "/" when "".
 	DefaultReturn string
@@ -92,22 +55,6 @@ func (h *Handler) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return h.Logger
-}
-
-func (h *Handler) now() time.Time { return h.Service.now().UTC() }
-
-func (h *Handler) idle() time.Duration {
-	if h.IdleTimeout <= 0 {
-		return DefaultIdleTimeout
-	}
-	return h.IdleTimeout
-}
-
-func (h *Handler) maxAge() time.Duration {
-	if h.MaxAge <= 0 {
-		return DefaultMaxAge
-	}
-	return h.MaxAge
 }
 
 // Mount registers the routes:
@@ -121,51 +68,16 @@ func (h *Handler) maxAge() time.Duration {
 // The ACS is deliberately not behind http.CrossOriginProtection: the IdP's
 // auto-submitted form is a cross-site POST by design.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+PathPrefix+"{org}/metadata", h.metadata)
-	mux.HandleFunc("GET "+PathPrefix+"{org}/login", h.login)
-	mux.HandleFunc("POST "+PathPrefix+"{org}/acs", h.acs)
+	mux.HandleFunc("GET "+sso.PathPrefix+"{org}/metadata", h.metadata)
+	mux.HandleFunc("GET "+sso.PathPrefix+"{org}/login", h.login)
+	mux.HandleFunc("POST "+sso.PathPrefix+"{org}/acs", h.acs)
 	mux.HandleFunc("GET /auth/whoami", h.whoami)
 	mux.Handle("POST /auth/logout", http.NewCrossOriginProtection().Handler(http.HandlerFunc(h.logout)))
 }
 
-// Run purges expired request states, assertion ids and sessions every few
-// minutes and, when refresh is positive, re-fetches IdP metadata URLs that
-// often. It returns when ctx ends.
-func (h *Handler) Run(ctx context.Context, refresh time.Duration) {
-	const purgeEvery = 5 * time.Minute
-	tick := time.NewTicker(purgeEvery)
-	defer tick.Stop()
-	lastRefresh := time.Now()
-	if refresh > 0 {
-		h.refresh(ctx)
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if n, err := h.Service.Store.PurgeSSO(ctx, h.now()); err != nil {
-			h.logger().WarnContext(ctx, "purging expired sign-in records failed", "err", err)
-		} else if n > 0 {
-			h.logger().DebugContext(ctx, "purged expired sign-in records", "rows", n)
-		}
-		if refresh > 0 && time.Since(lastRefresh) >= refresh {
-			lastRefresh = time.Now()
-			h.refresh(ctx)
-		}
-	}
-}
-
-func (h *Handler) refresh(ctx context.Context) {
-	if err := h.Service.RefreshMetadata(ctx); err != nil {
-		h.logger().WarnContext(ctx, "refreshing IdP metadata failed; the last good metadata stays in use", "err", err)
-	}
-}
-
 func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 	orgID := r.PathValue("org")
-	if _, err := h.Service.Store.GetOrg(r.Context(), orgID); err != nil {
+	if _, err := h.Service.Org(r.Context(), orgID); err != nil {
 		h.orgError(w, r, err)
 		return
 	}
@@ -188,8 +100,8 @@ func (h *Handler) metadata(w http.ResponseWriter, r *http.Request) {
 // answers the browser itself when sign-in is impossible.
 func (h *Handler) ready(w http.ResponseWriter, r *http.Request) (store.Org, store.SAMLConfig, saml.SPConfig, bool) {
 	orgID := r.PathValue("org")
-	o, err := h.Service.org(r.Context(), orgID)
-	if errors.Is(err, ErrPlanRequired) {
+	o, err := h.Service.EnterpriseOrg(r.Context(), orgID)
+	if fault.Is(err, fault.PlanRequired) {
 		h.page(w, r, http.StatusForbidden, o, refusal{Title: "Single sign-on is not available",
 			Message: "Single sign-on needs the enterprise plan, and " + o.Name + " is not on it."})
 		return o, store.SAMLConfig{}, saml.SPConfig{}, false
@@ -205,7 +117,7 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) (store.Org, stor
 	}
 	cfg, err := h.Service.SPConfig(orgID, c)
 	if err != nil {
-		if !errors.Is(err, ErrNotConfigured) {
+		if !errors.Is(err, sso.ErrNotConfigured) {
 			h.logger().ErrorContext(r.Context(), "stored IdP metadata does not parse", "org", orgID, "err", err)
 		}
 		h.page(w, r, http.StatusNotFound, o, refusal{Title: "Single sign-on is not set up",
@@ -215,9 +127,9 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) (store.Org, stor
 	return o, c, cfg, true
 }
 
-// login starts an SP-initiated sign-in: it records the request server-side
-// under the RelayState's hash, bound to this browser by a cookie, and
-// redirects to the IdP.
+// login starts an SP-initiated sign-in: the domain records the request
+// under the RelayState's hash, bound to this browser by a cookie, and the
+// browser is redirected to the IdP.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	o, c, cfg, ok := h.ready(w, r)
 	if !ok {
@@ -229,26 +141,21 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 			Reason:  "sp_initiated_disabled"})
 		return
 	}
-	now := h.now()
-	req, err := saml.NewAuthnRequest(cfg, now)
-	if err != nil {
+	browser := h.browserBinding(w, r)
+	redirect, err := h.Service.Begin(r.Context(), o.ID, cfg, browser, SafeReturnPath(r.URL.Query().Get("return_to"), ""))
+	if fault.Is(err, fault.Conflict) {
 		h.logger().WarnContext(r.Context(), "cannot build an AuthnRequest", "org", o.ID, "err", err)
 		h.page(w, r, http.StatusConflict, o, refusal{Title: "Sign-in cannot start here",
 			Message: "The identity provider's configuration does not allow roster to start sign-in (it demands signed requests or has no redirect endpoint). Sign in from the identity provider's dashboard instead.",
 			Reason:  "authn_request_unavailable"})
 		return
 	}
-	browser := h.browserBinding(w, r)
-	err = h.Service.Store.CreateSAMLRequest(r.Context(), store.SAMLRequest{
-		OrgID: o.ID, RelayHash: digest(req.RelayState), RequestID: req.ID, BrowserHash: digest(browser),
-		ReturnTo: SafeReturnPath(r.URL.Query().Get("return_to"), ""), CreatedAt: now, ExpiresAt: now.Add(RequestTTL),
-	})
 	if err != nil {
 		h.internal(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, req.RedirectURL, http.StatusFound)
+	http.Redirect(w, r, redirect, http.StatusFound)
 }
 
 // browserBinding returns this browser's binding secret, setting the cookie
@@ -260,11 +167,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 // SameSite=None; Secure. Over plain HTTP (development) SameSite=None is
 // refused by browsers, so the attribute is left out.
 func (h *Handler) browserBinding(w http.ResponseWriter, r *http.Request) string {
-	if ck, err := r.Cookie(browserCookie); err == nil && len(ck.Value) >= 43 && len(ck.Value) <= 64 {
+	if ck, err := r.Cookie(browserCookie); err == nil && sso.PlausibleToken(ck.Value) {
 		return ck.Value
 	}
-	v := randomToken()
-	ck := &http.Cookie{Name: browserCookie, Value: v, Path: PathPrefix, HttpOnly: true, MaxAge: int((RequestTTL + 5*time.Minute).Seconds())}
+	v := sso.NewToken()
+	ck := &http.Cookie{Name: browserCookie, Value: v, Path: sso.PathPrefix, HttpOnly: true, MaxAge: int((sso.RequestTTL + 5*time.Minute).Seconds())}
 	if h.Service.Secure() {
 		ck.Secure, ck.SameSite = true, http.SameSiteNoneMode
 	}
@@ -302,17 +209,22 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	var expect saml.Expectation
 	returnTo := ""
 	if relay != "" && len(relay) <= 1024 {
-		req, err := h.Service.Store.TakeSAMLRequest(r.Context(), o.ID, digest(relay), h.now())
+		browser := ""
+		if ck, err := r.Cookie(browserCookie); err == nil {
+			browser = ck.Value
+		}
+		req, err := h.Service.Resume(r.Context(), o.ID, relay, browser)
+		var refused *sso.Refusal
 		switch {
 		case err == nil:
 			in.Method = "sp_initiated"
-			if !sameBrowser(r, req.BrowserHash) {
-				in.Reason, in.Detail = reasonOtherBrowser, "the RelayState belongs to a sign-in started in another browser"
-				h.refuse(w, r, o, http.StatusForbidden, in)
-				return
-			}
 			expect.InResponseTo, returnTo = req.RequestID, req.ReturnTo
-		case errors.Is(err, store.ErrNotFound):
+		case errors.As(err, &refused):
+			in.Method = "sp_initiated"
+			in.Reason, in.Detail = refused.Reason, refused.Detail
+			h.refuse(w, r, o, http.StatusForbidden, in)
+			return
+		case errors.Is(err, sso.ErrNoRequest):
 			// Not ours (an IdP-initiated RelayState, or a request already
 			// used or expired): validate as unsolicited, which succeeds only
 			// when IdP-initiated sign-in is on and the response answers no
@@ -324,7 +236,7 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	a, err := saml.Validate(r.Context(), cfg, response, expect, replayCache{h.Service.Store, o.ID})
+	a, err := h.Service.Validate(r.Context(), o.ID, cfg, response, expect)
 	if err != nil {
 		reason, _ := saml.ReasonOf(err)
 		in.Reason = string(reason)
@@ -342,35 +254,23 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	}
 	in.NameID = a.NameID
 
-	u, jit, err := h.link(r.Context(), o, c, a)
+	u, jit, err := h.Service.Link(r.Context(), o, c, a)
+	if err == nil {
+		in.JIT = jit
+		var s sso.NewSession
+		if s, err = h.Service.StartSession(r.Context(), o, u, a, in); err == nil {
+			h.setSessionCookie(w, s)
+		}
+	}
 	if err != nil {
-		var le *linkError
-		if !errors.As(err, &le) {
+		var refused *sso.Refusal
+		if !errors.As(err, &refused) {
 			h.internal(w, r, err)
 			return
 		}
-		in.Reason, in.Detail, in.UserID = le.reason, le.detail, le.userID
+		in.Reason, in.Detail, in.UserID = refused.Reason, refused.Detail, refused.UserID
 		h.refuse(w, r, o, http.StatusForbidden, in)
 		return
-	}
-	in.JIT = jit
-	if err := h.startSession(w, r, o, u, a, in); err != nil {
-		if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) {
-			// Deactivated or deleted between the lookup and the session.
-			in.Reason, in.Detail, in.UserID = reasonDeactivated, "the user was deactivated during sign-in", u.ID
-			h.refuse(w, r, o, http.StatusForbidden, in)
-			return
-		}
-		h.internal(w, r, err)
-		return
-	}
-	if h.Joiner != nil {
-		actor := store.Actor{Kind: "user", ID: u.ID, Name: u.UserName}
-		if n, err := h.Joiner.JoinGranted(r.Context(), actor, o.ID, u.ID); err != nil {
-			h.logger().WarnContext(r.Context(), "joining granted workspaces after sign-in failed", "org", o.ID, "user", u.ID, "err", err)
-		} else if n > 0 {
-			h.logger().InfoContext(r.Context(), "user joined granted workspaces at sign-in", "org", o.ID, "user", u.ID, "memberships", n)
-		}
 	}
 	if returnTo == "" {
 		returnTo = SafeReturnPath(h.DefaultReturn, "/")
@@ -379,34 +279,13 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
 }
 
-// sameBrowser reports whether the request carries the binding cookie whose
-// hash was stored with the sign-in request.
-func sameBrowser(r *http.Request, want []byte) bool {
-	ck, err := r.Cookie(browserCookie)
-	if err != nil || ck.Value == "" {
-		return false
-	}
-	return subtle.ConstantTimeCompare(digest(ck.Value), want) == 1
-}
-
 // refuse records a refused sign-in in the event log and shows the browser
 // why, and whom to ask.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, o store.Org, status int, in store.SignIn) {
-	if err := h.Service.Store.RecordSignInRefused(r.Context(), store.Actor{Kind: "system", Name: "saml sign-in"}, o.ID, in); err != nil {
+	if err := h.Service.RecordRefused(r.Context(), o.ID, in); err != nil {
 		h.logger().ErrorContext(r.Context(), "recording a refused sign-in failed", "org", o.ID, "err", err)
 	}
 	h.page(w, r, status, o, refusal{Title: "Sign-in refused", Message: reasonMessage(in.Reason), Reason: in.Reason, Admins: true})
-}
-
-// replayCache is the organization's replay cache in the store, shared by
-// every instance.
-type replayCache struct {
-	s     Store
-	orgID string
-}
-
-func (c replayCache) Remember(ctx context.Context, id string, until time.Time) (bool, error) {
-	return c.s.RememberAssertion(ctx, c.orgID, id, until)
 }
 
 // SafeReturnPath returns p when it is a path on this site — starting with
@@ -429,20 +308,8 @@ func SafeReturnPath(p, fallback string) string {
 	return p
 }
 
-// randomToken returns 256 random bits, base64url-encoded without padding.
-func randomToken() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return encodeToken(b[:])
-}
-
-func digest(s string) []byte {
-	h := sha256.Sum256([]byte(s))
-	return h[:]
-}
-
 func (h *Handler) orgError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, store.ErrNotFound) {
+	if fault.Is(err, fault.NotFound) {
 		h.page(w, r, http.StatusNotFound, store.Org{}, refusal{Title: "No such organization",
 			Message: "This sign-in link names no organization roster knows. Use the link your administrator gave you."})
 		return

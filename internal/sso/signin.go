@@ -1,0 +1,157 @@
+package sso
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/sso/saml"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// PathPrefix starts every per-organization SAML route:
+// PathPrefix + "{org}/metadata", "/login" and "/acs".
+const PathPrefix = "/auth/saml/"
+
+// RequestTTL is how long an SP-initiated sign-in may take at the IdP.
+const RequestTTL = 10 * time.Minute
+
+// Refusal reasons decided by this package, next to saml.Reason's codes.
+// They are stable: docs/saml.md lists them for administrators.
+const (
+	ReasonOtherBrowser = "other_browser"
+	ReasonUnknownUser  = "unknown_user"
+	ReasonDeactivated  = "user_deactivated"
+	ReasonAmbiguous    = "ambiguous_user"
+	ReasonNoSubject    = "no_subject_value"
+)
+
+// Refusal is a sign-in refused for a reason the person signing in is told
+// (by its code) and the event log records (with the detail).
+type Refusal struct {
+	// Reason is one of the Reason codes above.
+	Reason string
+	// Detail explains the refusal for administrators.
+	Detail string
+	// UserID is the user refused, when known.
+	UserID string
+}
+
+func (e *Refusal) Error() string { return e.Reason + ": " + e.Detail }
+
+// ErrNoRequest: a RelayState names no pending sign-in of the organization
+// (an IdP-initiated RelayState, or a request already used or expired).
+var ErrNoRequest = fault.NotFoundf("no pending sign-in has that RelayState")
+
+// Begin starts an SP-initiated sign-in: it builds the AuthnRequest and
+// records it so that its response can be bound to it — the request id, the
+// browser (by the hash of its binding secret) and the local path to return
+// to, under the hash of the RelayState, for RequestTTL. It returns the URL
+// to send the browser to. When the IdP's configuration rules out
+// SP-initiated sign-in (it demands signed requests or has no redirect
+// endpoint) the error is a fault.Conflict.
+func (s *Service) Begin(ctx context.Context, orgID string, cfg saml.SPConfig, browserSecret, returnTo string) (string, error) {
+	now := s.now().UTC()
+	req, err := saml.NewAuthnRequest(cfg, now)
+	if err != nil {
+		return "", fault.Conflictf("sign-in cannot start at roster: %v; sign in from the identity provider instead", err)
+	}
+	err = s.Store.CreateSAMLRequest(ctx, store.SAMLRequest{
+		OrgID: orgID, RelayHash: digest(req.RelayState), RequestID: req.ID, BrowserHash: digest(browserSecret),
+		ReturnTo: returnTo, CreatedAt: now, ExpiresAt: now.Add(RequestTTL),
+	})
+	if err != nil {
+		return "", fmt.Errorf("record the sign-in request: %w", err)
+	}
+	return req.RedirectURL, nil
+}
+
+// Resume takes (deletes) the pending sign-in the RelayState names, so that
+// each request is answered at most once, and requires the browser
+// presenting the response to hold the binding secret it was started with.
+// ErrNoRequest when there is none; a *Refusal for another browser.
+func (s *Service) Resume(ctx context.Context, orgID, relay, browserSecret string) (store.SAMLRequest, error) {
+	req, err := s.Store.TakeSAMLRequest(ctx, orgID, digest(relay), s.now().UTC())
+	if fault.Is(err, fault.NotFound) {
+		return store.SAMLRequest{}, ErrNoRequest
+	}
+	if err != nil {
+		return store.SAMLRequest{}, fmt.Errorf("take the sign-in request: %w", err)
+	}
+	if browserSecret == "" || subtle.ConstantTimeCompare(digest(browserSecret), req.BrowserHash) != 1 {
+		return req, &Refusal{Reason: ReasonOtherBrowser, Detail: "the RelayState belongs to a sign-in started in another browser"}
+	}
+	return req, nil
+}
+
+// Validate checks a SAML response against the organization's
+// configuration (see saml.Validate), recording its assertion id in the
+// replay cache shared by every instance.
+func (s *Service) Validate(ctx context.Context, orgID string, cfg saml.SPConfig, response string, expect saml.Expectation) (*saml.Assertion, error) {
+	return saml.Validate(ctx, cfg, response, expect, replayCache{s.Store, orgID})
+}
+
+// replayCache is the organization's replay cache in the store, shared by
+// every instance.
+type replayCache struct {
+	s     Store
+	orgID string
+}
+
+func (c replayCache) Remember(ctx context.Context, id string, until time.Time) (bool, error) {
+	return c.s.RememberAssertion(ctx, c.orgID, id, until)
+}
+
+// signInRefused is the actor of refused sign-ins in the event log.
+var signInRefused = store.Actor{Kind: "system", Name: "saml sign-in"}
+
+// RecordRefused records a refused sign-in in the organization's event log
+// ("sso.sign_in_refused").
+func (s *Service) RecordRefused(ctx context.Context, orgID string, in store.SignIn) error {
+	if err := s.Store.RecordSignInRefused(ctx, signInRefused, orgID, in); err != nil {
+		return fmt.Errorf("record a refused sign-in: %w", err)
+	}
+	return nil
+}
+
+// Contact is an administrator a refused person may ask for help.
+type Contact struct{ Name, Email string }
+
+// Contacts lists at most max active owners and admins of the organization
+// with their names and e-mail addresses (the userName when it is one).
+func (s *Service) Contacts(ctx context.Context, orgID string, max int) ([]Contact, error) {
+	roles, err := s.Orgs.ListOrgRoles(ctx, orgID, "", 50)
+	if err != nil {
+		return nil, fmt.Errorf("list the administrators of %s: %w", orgID, err)
+	}
+	var out []Contact
+	for _, m := range roles {
+		if len(out) == max {
+			break
+		}
+		u, err := s.Users.GetUser(ctx, orgID, m.UserID)
+		if err != nil || !u.Active {
+			continue
+		}
+		c := Contact{Name: u.DisplayName}
+		if strings.Contains(u.UserName, "@") {
+			c.Email = u.UserName
+		}
+		if c.Name == "" {
+			c.Name = u.UserName
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// digest is the SHA-256 under which secrets (RelayStates, binding and
+// session tokens) are stored: a copy of the database holds none of them.
+func digest(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
