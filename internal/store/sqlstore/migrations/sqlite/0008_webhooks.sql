@@ -1,4 +1,4 @@
--- roster 0006 (SQLite): webhook endpoints, their cursors, leases and
+-- roster 0008 (SQLite): webhook endpoints, their cursors, leases and
 -- delivery log. One process serves SQLite, so the lease columns only keep
 -- its own dispatcher's workers apart.
 

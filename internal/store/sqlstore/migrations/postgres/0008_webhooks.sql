@@ -1,4 +1,4 @@
--- roster 0006 (PostgreSQL): webhook endpoints, their cursors, leases and
+-- roster 0008 (PostgreSQL): webhook endpoints, their cursors, leases and
 -- delivery log.
 
 -- webhook_endpoints holds each endpoint with its delivery state: cursor_seq
