@@ -7,14 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
-	"github.com/rosterhq/roster/internal/signin"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/sso/saml"
 	"github.com/rosterhq/roster/internal/store"
@@ -313,18 +311,4 @@ func (o *ssoOptions) register(f *flags) {
 	f.DurationVar(&o.refresh, "saml-metadata-refresh", 12*time.Hour, "how often IdP metadata URLs are fetched again (needs --allow-outbound-http)")
 	f.DurationVar(&o.idle, "session-idle-timeout", sso.DefaultIdleTimeout, "sign-in sessions end after this long unused")
 	f.DurationVar(&o.maxAge, "session-max-age", sso.DefaultMaxAge, "sign-in sessions end this long after sign-in, used or not")
-}
-
-// ssoSurface builds the SAML and session surface and starts its
-// maintenance (purging expired sign-in records; refreshing metadata URLs
-// when outbound HTTP is allowed) until ctx ends.
-func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.Service, logger *slog.Logger, baseURL string, o ssoOptions) *signin.Handler {
-	svc := &sso.Service{Store: s, Orgs: acc, Users: users, Joiner: acc, BaseURL: baseURL, Logger: logger,
-		IdleTimeout: o.idle, MaxAge: o.maxAge}
-	refresh := time.Duration(0)
-	if o.allowOutbound {
-		refresh = o.refresh
-	}
-	go svc.Run(ctx, refresh)
-	return &signin.Handler{Service: svc, Logger: logger}
 }

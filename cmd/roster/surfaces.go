@@ -13,6 +13,8 @@ import (
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
+	"github.com/rosterhq/roster/internal/signin"
+	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/store/sqlstore"
 	"github.com/rosterhq/roster/internal/token"
 )
@@ -48,4 +50,18 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Logger:    logger,
 		},
 	}, nil
+}
+
+// ssoSurface builds the SAML and session surface and starts its
+// maintenance (purging expired sign-in records; refreshing metadata URLs
+// when outbound HTTP is allowed) until ctx ends.
+func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.Service, logger *slog.Logger, baseURL string, o ssoOptions) *signin.Handler {
+	svc := &sso.Service{Store: s, Orgs: acc, Users: users, Joiner: acc, BaseURL: baseURL, Logger: logger,
+		IdleTimeout: o.idle, MaxAge: o.maxAge}
+	refresh := time.Duration(0)
+	if o.allowOutbound {
+		refresh = o.refresh
+	}
+	go svc.Run(ctx, refresh)
+	return &signin.Handler{Service: svc, Logger: logger}
 }

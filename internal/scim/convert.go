@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,13 +36,65 @@ func userRecord(orgID string, res schema.Resource) (store.User, error) {
 			doc[k] = v
 		}
 	}
+	var err error
+	if u.ManagerID, err = takeManager(doc); err != nil {
+		return u, err
+	}
 	b, err := marshal(doc)
 	if err != nil {
 		return u, fmt.Errorf("encode user: %w", err)
 	}
 	u.Attributes = b
 	u.Values = indexValues(doc)
+	if u.ManagerID != "" {
+		u.Values = append(u.Values, store.Value{Attr: store.ManagerAttr, Sub: "value", Str: u.ManagerID})
+	}
 	return u, nil
+}
+
+// takeManager moves the enterprise extension's manager out of the document
+// and returns its id ("" for none). The manager is a reference the store
+// keeps and checks (a user of the same organization); its $ref and
+// displayName are computed from the current manager on every read, so
+// none of what the client sent beyond the id is kept. doc's extension map
+// is replaced, not changed: the decoded resource may be stored again.
+func takeManager(doc map[string]any) (string, error) {
+	ext, ok := doc[schema.EnterpriseUserURN].(map[string]any)
+	if !ok {
+		return "", nil
+	}
+	m, present := ext["manager"]
+	if !present {
+		return "", nil
+	}
+	rest := make(map[string]any, len(ext))
+	for k, v := range ext {
+		if k != "manager" {
+			rest[k] = v
+		}
+	}
+	if len(rest) == 0 {
+		delete(doc, schema.EnterpriseUserURN)
+	} else {
+		doc[schema.EnterpriseUserURN] = rest
+	}
+	var id any
+	switch m := m.(type) {
+	case nil:
+		return "", nil
+	case map[string]any:
+		id = m["value"]
+	default:
+		id = m
+	}
+	switch id := id.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return id, nil
+	}
+	return "", &Error{Status: http.StatusBadRequest, ScimType: schema.ScimTypeInvalidValue,
+		Detail: "manager.value must be the id of a user of this organization, a string"}
 }
 
 // indexed attributes live in columns and are not repeated in the index.
@@ -144,6 +197,7 @@ func (h *Handler) userResource(u store.User, groups []store.GroupRef) (schema.Re
 	res["active"] = u.Active
 	setOrDelete(res, "externalId", u.ExternalID)
 	setOrDelete(res, "displayName", u.DisplayName)
+	h.setManager(res, u)
 	if len(groups) > 0 {
 		gs := make([]any, len(groups))
 		for i, g := range groups {
@@ -159,6 +213,33 @@ func (h *Handler) userResource(u store.User, groups []store.GroupRef) (schema.Re
 		"version":      etag(u.Version),
 	}
 	return res, nil
+}
+
+// setManager renders the manager reference from the store's columns: the
+// current manager's id, $ref and name. A manager a document stored before
+// migration 0005 still carries is never shown: the store dropped it unless
+// it named a user of the organization, and then the column holds it.
+func (h *Handler) setManager(res schema.Resource, u store.User) {
+	ext, _ := res[schema.EnterpriseUserURN].(map[string]any)
+	if ext != nil {
+		delete(ext, "manager")
+	}
+	if u.ManagerID != "" {
+		if ext == nil {
+			ext = map[string]any{}
+		}
+		m := map[string]any{"value": u.ManagerID, "$ref": h.base() + "/Users/" + u.ManagerID}
+		if u.ManagerDisplay != "" {
+			m["displayName"] = u.ManagerDisplay
+		}
+		ext["manager"] = m
+	}
+	switch {
+	case len(ext) > 0:
+		res[schema.EnterpriseUserURN] = ext
+	default:
+		delete(res, schema.EnterpriseUserURN)
+	}
 }
 
 func setOrDelete(m map[string]any, k, v string) {

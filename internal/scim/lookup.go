@@ -24,7 +24,9 @@ import (
 // and drops the entries they touch (see apply) before answering. The
 // answer is thus exactly what the store would give, whichever instance made
 // the change, and one user's change leaves the other entries in place, so
-// the cache keeps working while an identity provider writes. Only answers
+// the cache keeps working while an identity provider writes. An answer
+// shows the user's manager's current name, so a change to a manager drops
+// the answers of the users they manage too. Only answers
 // of one user are kept; "no such user" always goes to the store.
 //
 // What it saves is the store query, the query for the user's groups, and
@@ -42,11 +44,15 @@ type orgLookups struct {
 	size  int
 	users map[string]lookupEntry // folded userName → entry
 	names map[string]string      // user id → folded userName
+	// reports finds the entries that show a manager's name: manager id →
+	// ids of the kept users they manage.
+	reports map[string]map[string]struct{}
 }
 
 type lookupEntry struct {
-	id   string
-	body []byte
+	id      string
+	manager string // the manager's id the body shows, "" for none
+	body    []byte
 }
 
 // DefaultLookupCacheBytes bounds the lookup cache when
@@ -105,6 +111,10 @@ func (c *lookupCache) apply(o *orgLookups, e store.Event) bool {
 	case "user.created":
 		// A new user is no answer kept: only found users are.
 	case "user.updated", "user.deactivated", "user.reactivated", "user.deleted":
+		// The users they manage show their name: those answers go too.
+		for id := range o.reports[e.SubjectID] {
+			c.drop(o, id)
+		}
 		c.drop(o, e.SubjectID)
 	case "group.members_added", "group.members_removed":
 		var d struct {
@@ -139,7 +149,14 @@ func (c *lookupCache) drop(o *orgLookups, id string) {
 	if !ok {
 		return
 	}
-	n := entrySize(key, id, o.users[key].body)
+	e := o.users[key]
+	n := entrySize(key, id, e.body)
+	if r := o.reports[e.manager]; r != nil {
+		delete(r, id)
+		if len(r) == 0 {
+			delete(o.reports, e.manager)
+		}
+	}
 	delete(o.users, key)
 	delete(o.names, id)
 	o.size -= n
@@ -169,7 +186,7 @@ func (c *lookupCache) put(orgID string, seq int64, key, id string, body []byte) 
 	defer c.mu.Unlock()
 	o := c.orgs[orgID]
 	if o == nil {
-		o = &orgLookups{seq: seq, users: map[string]lookupEntry{}, names: map[string]string{}}
+		o = &orgLookups{seq: seq, users: map[string]lookupEntry{}, names: map[string]string{}, reports: map[string]map[string]struct{}{}}
 		c.orgs[orgID] = o
 	}
 	if seq != o.seq {
@@ -184,10 +201,38 @@ func (c *lookupCache) put(orgID string, seq int64, key, id string, body []byte) 
 		c.evict(c.limit * 3 / 4)
 	}
 	// A copy: body may share a larger buffer the accounting would miss.
-	o.users[key] = lookupEntry{id: id, body: bytes.Clone(body)}
+	mgr := managerOf(body)
+	o.users[key] = lookupEntry{id: id, manager: mgr, body: bytes.Clone(body)}
 	o.names[id] = key
+	if mgr != "" {
+		r := o.reports[mgr]
+		if r == nil {
+			r = map[string]struct{}{}
+			o.reports[mgr] = r
+		}
+		r[id] = struct{}{}
+	}
 	o.size += n
 	c.size += n
+}
+
+// managerOf returns the manager id a rendered user shows, "" for none.
+// Only bodies that name the enterprise extension's manager are decoded.
+func managerOf(body []byte) string {
+	if !bytes.Contains(body, []byte(`"manager"`)) {
+		return ""
+	}
+	var u struct {
+		Ext struct {
+			Manager struct {
+				Value string `json:"value"`
+			} `json:"manager"`
+		} `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
+	}
+	if json.Unmarshal(body, &u) != nil {
+		return ""
+	}
+	return u.Ext.Manager.Value
 }
 
 // entrySize is what an entry costs: its representation, its two keys, and
@@ -215,6 +260,7 @@ func (c *lookupCache) reset(o *orgLookups, seq int64) {
 	o.seq, o.size = seq, 0
 	clear(o.users)
 	clear(o.names)
+	clear(o.reports)
 }
 
 // lookupKey reports whether the list request is the lookup the cache

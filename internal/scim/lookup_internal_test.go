@@ -110,3 +110,38 @@ func TestLookupCacheCatchUp(t *testing.T) {
 		t.Error("an entry read at an older seq was kept")
 	}
 }
+
+// TestLookupCacheDropsReports checks that a change to a manager drops the
+// kept answers that show the manager's name, and only those.
+func TestLookupCacheDropsReports(t *testing.T) {
+	report := func(manager string) []byte {
+		return []byte(`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"` + manager + `","displayName":"Boss"}}}`)
+	}
+	for _, typ := range []string{"user.updated", "user.deactivated", "user.deleted"} {
+		t.Run(typ, func(t *testing.T) {
+			c := newLookupCache(1 << 20)
+			c.put("o", 1, "boss", "id-boss", []byte(`{}`))
+			c.put("o", 1, "ann", "id-ann", report("id-boss"))
+			c.put("o", 1, "bob", "id-bob", report("id-other"))
+			c.put("o", 1, "cy", "id-cy", []byte(`{"manager":"id-boss"}`)) // not the extension's manager
+			c.advance("o", 1, 2, []store.Event{{Type: typ, SubjectID: "id-boss"}})
+			var kept []string
+			for _, u := range []string{"boss", "ann", "bob", "cy"} {
+				if _, ok := c.get("o", 2, u); ok {
+					kept = append(kept, u)
+				}
+			}
+			if fmt.Sprint(kept) != "[bob cy]" {
+				t.Errorf("kept %v after %s of the manager, want [bob cy]", kept, typ)
+			}
+			if len(c.orgs["o"].reports["id-boss"]) != 0 {
+				t.Errorf("reports of the manager still listed: %v", c.orgs["o"].reports)
+			}
+			// Dropping a report for its own change forgets it as a report.
+			c.advance("o", 2, 3, []store.Event{{Type: "user.updated", SubjectID: "id-bob"}})
+			if _, ok := c.orgs["o"].reports["id-other"]; ok {
+				t.Errorf("a dropped report is still listed: %v", c.orgs["o"].reports)
+			}
+		})
+	}
+}

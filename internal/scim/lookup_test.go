@@ -55,6 +55,7 @@ func TestLookupCacheAnswersAsTheStore(t *testing.T) {
 		alice := cached.createUser("alice@example.com", map[string]any{"displayName": "Alice",
 			"emails": []map[string]any{{"value": "alice@example.com", "type": "work", "primary": true}}})
 		bob := cached.createUser("bob@example.com", nil)
+		dana := cached.createUser("dana@example.com", map[string]any{"displayName": "Dana"})
 		var group string
 		look := "/scim/v2/Users?filter=" + url.QueryEscape(`userName eq "ALICE@example.com"`)
 		patch := func(in *env, path, op, p string, value any) {
@@ -95,6 +96,14 @@ func TestLookupCacheAnswersAsTheStore(t *testing.T) {
 				patch(cached, "/scim/v2/Users/"+alice, "replace", "userName", "alice.smith@example.com")
 				look = "/scim/v2/Users?filter=" + url.QueryEscape(`userName eq "alice.smith@example.com"`)
 			}, false},
+			{"manager set by the other instance", func() {
+				patch(other, "/scim/v2/Users/"+alice, "replace", entURN+":manager", dana)
+			}, false},
+			{"manager renamed here", func() { patch(cached, "/scim/v2/Users/"+dana, "replace", "displayName", "Dana D.") }, false},
+			{"manager renamed by the other instance", func() {
+				patch(other, "/scim/v2/Users/"+dana, "replace", "displayName", "Dana E.")
+			}, false},
+			{"manager deleted by the other instance", func() { other.do("DELETE", "/scim/v2/Users/"+dana, nil).must(t, 204) }, false},
 			{"another user deleted", func() { cached.do("DELETE", "/scim/v2/Users/"+bob, nil).must(t, 204) }, true},
 			{"deleted by the other instance", func() { other.do("DELETE", "/scim/v2/Users/"+alice, nil).must(t, 204) }, false},
 		}

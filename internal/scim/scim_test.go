@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -156,13 +157,29 @@ func TestRFC7643Examples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The example's manager must be a user of the organization
+			// (manager is a reference): provision one and name it instead.
+			const exampleManager = "26118915-6090-4610-87e4-49d8ca9f808d"
+			var managerID string
+			if bytes.Contains(body, []byte(exampleManager)) {
+				managerID = e.do("POST", "/scim/v2/Users", map[string]any{"schemas": []string{userURN}, "userName": "jsmith", "displayName": "John Smith"}).must(t, 201).str("id")
+				body = bytes.ReplaceAll(body, []byte(exampleManager), []byte(managerID))
+			}
 			r := e.do("POST", "/scim/v2/Users", body).must(t, 201)
 			got := e.do("GET", "/scim/v2/Users/"+r.str("id"), nil).must(t, 200)
 			var sent map[string]any
 			jsonUnmarshal(t, body, &sent)
 			// manager.displayName is readOnly (RFC 7643 §4.3): input ignores it.
+			// $ref is the server's: the location of the manager it names.
 			if ext, ok := sent[entURN].(map[string]any); ok {
 				delete(ext["manager"].(map[string]any), "displayName")
+				delete(ext["manager"].(map[string]any), "$ref")
+				m, _ := got.body[entURN].(map[string]any)["manager"].(map[string]any)
+				if m["displayName"] != "John Smith" || !strings.HasSuffix(fmt.Sprint(m["$ref"]), "/Users/"+managerID) {
+					t.Errorf("manager = %v, want the $ref and displayName of user %s", m, managerID)
+				}
+				delete(m, "displayName")
+				delete(m, "$ref")
 			}
 			for _, k := range []string{"userName", "name", "emails", "addresses", "phoneNumbers", "ims", "photos", "x509Certificates", entURN} {
 				if sent[k] == nil {

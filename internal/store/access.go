@@ -69,6 +69,11 @@ const (
 	// OriginGroupPrefix starts the origin of a membership joined through a
 	// group grant: "group:<group id>".
 	OriginGroupPrefix = "group:"
+	// OriginKept is the origin of a membership joined through a group that
+	// was deleted while the organization's group_removal policy was
+	// "keep": the member stays until removed by hand, whatever the policy
+	// later, and the origin no longer names a group that does not exist.
+	OriginKept = "kept"
 )
 
 // TokenAdmin is the kind of instance-level admin keys. They belong to no
@@ -122,7 +127,8 @@ type Grant struct {
 
 // ResourceMember is one direct membership of a user in a workspace or
 // folder, from one origin: "group:<id>" (joined through that group's grant),
-// "invited" or "owner". A user may be a member through several origins.
+// "invited", "owner" or OriginKept. A user may be a member through several
+// origins.
 type ResourceMember struct {
 	OrgID        string
 	ResourceType ResourceType
@@ -228,8 +234,9 @@ type AccessStore interface {
 	// Event "member.added" or "member.role_changed".
 	PutMember(ctx context.Context, actor Actor, m ResourceMember) (ResourceMember, error)
 	// JoinMembers records memberships a user earned by using a resource,
-	// skipping those already there, and returns the ones added. Event
-	// "member.joined" for each.
+	// skipping those already there and those through a group that no
+	// longer exists, and returns the ones added. Event "member.joined" for
+	// each.
 	JoinMembers(ctx context.Context, actor Actor, ms []ResourceMember) ([]ResourceMember, error)
 	// RemoveMember removes a user's memberships of a resource, all origins,
 	// or ErrNotFound when there are none. Event "member.removed".

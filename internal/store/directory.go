@@ -12,6 +12,11 @@ import (
 // PostgreSQL fold alike, non-ASCII letters included.
 func Fold(s string) string { return strings.ToLower(s) }
 
+// ManagerAttr is the Values attribute (sub "value") under which a user's
+// ManagerID is indexed for filters; the store removes those values with
+// the reference when the manager is deleted.
+const ManagerAttr = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:manager"
+
 // User is a provisioned user of an organization.
 //
 // The attributes that identify a user or that lists are sorted by have
@@ -28,10 +33,17 @@ type User struct {
 	// meta, groups and password. The store keeps it as given.
 	Attributes json.RawMessage
 	// Values indexes attribute values for filtering; see Value.
-	Values    []Value
-	Version   int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Values []Value
+	// ManagerID is the id of the user's manager, another user of the same
+	// organization, or "" for none. Writes naming anyone else fail with
+	// an Invalid fault, and deleting the manager clears it.
+	ManagerID string
+	// ManagerDisplay is the current manager's displayName, or userName
+	// when it has none; set by the store on reads, ignored on writes.
+	ManagerDisplay string
+	Version        int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Value is one indexed attribute value: the value of sub-attribute Sub of
@@ -45,7 +57,8 @@ type Value struct {
 	Str  string
 }
 
-// Group is a group of users in an organization.
+// Group is a group of users in an organization. Its DisplayName is unique
+// in the organization, compared folded (see Fold).
 type Group struct {
 	OrgID       string
 	ID          string
@@ -190,18 +203,21 @@ func (Elem) isCond()    {}
 // UserStore keeps users.
 type UserStore interface {
 	// CreateUser stores a new user. ErrConflict (a *ConflictError on
-	// "userName") when the folded userName is taken in the organization.
+	// "userName") when the folded userName is taken in the organization;
+	// an Invalid fault when ManagerID is not a user of the organization.
 	// Event "user.created".
 	CreateUser(ctx context.Context, actor Actor, u User) (User, error)
 	// GetUser returns a user or ErrNotFound.
 	GetUser(ctx context.Context, orgID, id string) (User, error)
 	// ReplaceUser stores a new state of an existing user. When ifVersion is
 	// not zero and differs from the stored version: ErrVersionMismatch.
+	// ManagerID is checked as in CreateUser.
 	// Events "user.updated", plus "user.deactivated" or "user.reactivated"
 	// when Active changes.
 	ReplaceUser(ctx context.Context, actor Actor, u User, ifVersion int64) (User, error)
-	// DeleteUser removes a user and all their memberships. Event
-	// "user.deleted".
+	// DeleteUser removes a user and all their memberships, and clears the
+	// manager of the users they managed. Events "user.deleted" and, for each
+	// user who loses their manager, "user.updated" (with "manager": null).
 	DeleteUser(ctx context.Context, actor Actor, orgID, id string) error
 	// QueryUsers returns a page of the organization's users.
 	QueryUsers(ctx context.Context, orgID string, q Query) (Page[User], error)
@@ -214,18 +230,30 @@ type UserStore interface {
 // adding or removing one member costs the same whatever the group's size.
 type GroupStore interface {
 	// CreateGroup stores a new group with its initial members. ErrInvalid
-	// when a member is not a user of the organization. Events
+	// when a member is not a user of the organization; ErrConflict (a
+	// *ConflictError on "displayName") when the folded name is taken in
+	// the organization, enforced by the database so that racing creates
+	// cannot both succeed. Events
 	// "group.created" and, with members, "group.members_added".
 	CreateGroup(ctx context.Context, actor Actor, g Group, members []string) (Group, error)
 	// GetGroup returns a group (without its members) or ErrNotFound.
 	GetGroup(ctx context.Context, orgID, id string) (Group, error)
 	// UpdateGroup applies a change atomically. The version moves only when
-	// something changed. Events "group.updated" (name, externalId),
-	// "group.members_added", "group.members_removed", each only when
-	// something changed.
+	// something changed. A rename to a name another group of the
+	// organization has (folded) is a *ConflictError on "displayName".
+	// Events "group.updated" (name, externalId), "group.members_added",
+	// "group.members_removed", each only when something changed.
 	UpdateGroup(ctx context.Context, actor Actor, u GroupUpdate) (Group, error)
-	// DeleteGroup removes a group and its memberships. Event
-	// "group.deleted".
+	// DeleteGroup removes a group with its memberships, its grants and the
+	// workspace and folder memberships joined through it, in one
+	// transaction. Events, in order: "group.deleted"; "grant.deleted" for
+	// each grant (as DeleteGrant writes it); then for each membership
+	// joined through the group (origin "group:<id>"), under the
+	// organization's group_removal policy "revoke" "member.removed"
+	// (origins ["group:<id>"]) when it was the user's last membership of
+	// that resource, "member.origin_removed" (same data) when others
+	// remain, and under "keep" "member.origin_changed" (origin OriginKept,
+	// from_origin "group:<id>", role).
 	DeleteGroup(ctx context.Context, actor Actor, orgID, id string) error
 	// QueryGroups returns a page of the organization's groups.
 	QueryGroups(ctx context.Context, orgID string, q Query) (Page[Group], error)

@@ -37,6 +37,8 @@ func (s *DB) CreateGroup(ctx context.Context, actor store.Actor, g store.Group, 
 			member_count, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 0, 1, $6, $6)`,
 			g.OrgID, g.ID, g.DisplayName, store.Fold(g.DisplayName), nullStr(g.ExternalID), s.t(t.now))
 		switch {
+		case isGroupNameClash(s, err):
+			return &store.ConflictError{Field: "displayName", Value: g.DisplayName}
 		case s.d.IsUnique(err):
 			return &store.ConflictError{Field: "id", Value: g.ID}
 		case s.d.IsForeignKey(err):
@@ -63,6 +65,15 @@ func (s *DB) CreateGroup(ctx context.Context, actor store.Actor, g store.Group, 
 		return store.Group{}, fmt.Errorf("create group %q: %w", g.DisplayName, err)
 	}
 	return g, nil
+}
+
+// isGroupNameClash reports a violation of the unique index on a group's
+// folded name (groups_display_name, migration 0005), as opposed to one of
+// the primary key: both engines name the index or its column. The index
+// alone decides, so writes that race, on one instance or several, cannot
+// both take a name.
+func isGroupNameClash(s *DB, err error) bool {
+	return err != nil && s.d.IsUnique(err) && strings.Contains(err.Error(), "display_name")
 }
 
 func groupEventData(g store.Group) map[string]any {
@@ -193,8 +204,12 @@ func (s *DB) UpdateGroup(ctx context.Context, actor store.Actor, u store.GroupUp
 			if u.ExternalID != nil {
 				g.ExternalID = *u.ExternalID
 			}
-			if _, err := t.ExecContext(ctx, `UPDATE groups SET display_name = $3, display_name_key = $4, external_id = $5
-				WHERE org_id = $1 AND id = $2`, orgID, u.ID, g.DisplayName, store.Fold(g.DisplayName), nullStr(g.ExternalID)); err != nil {
+			_, err := t.ExecContext(ctx, `UPDATE groups SET display_name = $3, display_name_key = $4, external_id = $5
+				WHERE org_id = $1 AND id = $2`, orgID, u.ID, g.DisplayName, store.Fold(g.DisplayName), nullStr(g.ExternalID))
+			if isGroupNameClash(s, err) {
+				return &store.ConflictError{Field: "displayName", Value: g.DisplayName}
+			}
+			if err != nil {
 				return err
 			}
 			t.emit("group.updated", "group", g.ID, groupEventData(g))
@@ -254,17 +269,45 @@ func (s *DB) UpdateGroup(ctx context.Context, actor store.Actor, u store.GroupUp
 	return g, nil
 }
 
-// DeleteGroup removes a group and its memberships.
+// DeleteGroup removes a group with everything that names it: its
+// memberships (by cascade), its grants and the memberships joined through
+// it, each change with its event, so the log tells every change of access
+// whatever caused it.
 func (s *DB) DeleteGroup(ctx context.Context, actor store.Actor, orgID, id string) error {
 	err := s.write(ctx, actor, orgID, func(t *tx) error {
 		var name string
-		if err := t.QueryRowContext(ctx, `SELECT display_name FROM groups WHERE org_id = $1 AND id = $2`, orgID, id).Scan(&name); err != nil {
+		lock := ""
+		if s.d.Name == "postgres" {
+			// Joins through this group wait for the deletion, or it for
+			// them (see groupExists): none is left naming the group.
+			lock = " FOR UPDATE"
+		}
+		if err := t.QueryRowContext(ctx, `SELECT display_name FROM groups WHERE org_id = $1 AND id = $2`+lock, orgID, id).Scan(&name); err != nil {
 			return notFound(err)
+		}
+		var policy store.GroupRemoval
+		if err := t.QueryRowContext(ctx, `SELECT group_removal FROM orgs WHERE id = $1`, orgID).Scan(&policy); err != nil {
+			return fmt.Errorf("read group removal policy: %w", notFound(err))
+		}
+		t.emit("group.deleted", "group", id, map[string]any{"displayName": name})
+		grants, err := queryAll(ctx, t, func(r scanner) (store.Grant, error) { return scanGrant(orgID, r) },
+			`DELETE FROM grants WHERE org_id = $1 AND group_id = $2 RETURNING `+grantColumns, orgID, id)
+		if err != nil {
+			return fmt.Errorf("remove grants: %w", err)
+		}
+		sort.Slice(grants, func(i, j int) bool {
+			a, b := grants[i], grants[j]
+			return a.ResourceType < b.ResourceType || (a.ResourceType == b.ResourceType && a.ResourceID < b.ResourceID)
+		})
+		for _, g := range grants {
+			t.emit("grant.deleted", string(g.ResourceType), g.ResourceID, grantData(g))
+		}
+		if err := t.endJoinedMemberships(ctx, orgID, store.OriginGroupPrefix+id, policy); err != nil {
+			return err
 		}
 		if _, err := t.ExecContext(ctx, `DELETE FROM groups WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
 			return err
 		}
-		t.emit("group.deleted", "group", id, map[string]any{"displayName": name})
 		return nil
 	})
 	if err != nil {
@@ -272,6 +315,84 @@ func (s *DB) DeleteGroup(ctx context.Context, actor store.Actor, orgID, id strin
 	}
 	return nil
 }
+
+// endJoinedMemberships deals with the workspace and folder memberships
+// joined through a group that is being deleted (origin "group:<id>"), so
+// none is left naming a group that no longer exists. Under "revoke" they
+// end, as access follows the IdP; under "keep" they stay with origin
+// OriginKept, merged with a kept membership already there (the higher
+// role wins).
+func (t *tx) endJoinedMemberships(ctx context.Context, orgID, origin string, policy store.GroupRemoval) error {
+	joined, err := queryAll(ctx, t, func(r scanner) (store.ResourceMember, error) { return scanMember(orgID, r) },
+		`SELECT `+memberColumns+` FROM resource_members WHERE org_id = $1 AND origin = $2
+		ORDER BY resource_type, resource_id, user_id`, orgID, origin)
+	if err != nil {
+		return fmt.Errorf("read joined memberships: %w", err)
+	}
+	if len(joined) == 0 {
+		return nil
+	}
+	if policy != store.GroupRemovalKeep {
+		if _, err := t.ExecContext(ctx, `DELETE FROM resource_members WHERE org_id = $1 AND origin = $2`, orgID, origin); err != nil {
+			return fmt.Errorf("remove joined memberships: %w", err)
+		}
+		for _, m := range joined {
+			var left int
+			if err := t.QueryRowContext(ctx, `SELECT COUNT(*) FROM resource_members
+				WHERE org_id = $1 AND resource_type = $2 AND resource_id = $3 AND user_id = $4`,
+				orgID, m.ResourceType, m.ResourceID, m.UserID).Scan(&left); err != nil {
+				return fmt.Errorf("read remaining memberships: %w", err)
+			}
+			d := map[string]any{"resource_type": m.ResourceType, "resource_id": m.ResourceID, "user_id": m.UserID,
+				"origins": []string{origin}}
+			// member.removed means the user is no longer a member of the
+			// resource at all (RemoveMember writes it so, and readers of
+			// the log rely on it); one origin of several going is another
+			// fact.
+			typ := "member.removed"
+			if left > 0 {
+				typ = "member.origin_removed"
+			}
+			t.emit(typ, string(m.ResourceType), m.ResourceID, d)
+		}
+		return nil
+	}
+	for _, m := range joined {
+		role := m.Role
+		var kept store.Role
+		err := t.QueryRowContext(ctx, `SELECT role FROM resource_members
+			WHERE org_id = $1 AND resource_type = $2 AND resource_id = $3 AND user_id = $4 AND origin = $5`,
+			orgID, m.ResourceType, m.ResourceID, m.UserID, store.OriginKept).Scan(&kept)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			_, err = t.ExecContext(ctx, `UPDATE resource_members SET origin = $6
+				WHERE org_id = $1 AND resource_type = $2 AND resource_id = $3 AND user_id = $4 AND origin = $5`,
+				orgID, m.ResourceType, m.ResourceID, m.UserID, origin, store.OriginKept)
+		case err == nil:
+			if roleRank[kept] > roleRank[role] {
+				role = kept
+			}
+			_, err = t.ExecContext(ctx, `DELETE FROM resource_members
+				WHERE org_id = $1 AND resource_type = $2 AND resource_id = $3 AND user_id = $4 AND origin = $5`,
+				orgID, m.ResourceType, m.ResourceID, m.UserID, origin)
+			if err == nil {
+				_, err = t.ExecContext(ctx, `UPDATE resource_members SET role = $6
+					WHERE org_id = $1 AND resource_type = $2 AND resource_id = $3 AND user_id = $4 AND origin = $5`,
+					orgID, m.ResourceType, m.ResourceID, m.UserID, store.OriginKept, role)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("keep joined membership of %s: %w", m.UserID, err)
+		}
+		t.emit("member.origin_changed", string(m.ResourceType), m.ResourceID, map[string]any{
+			"resource_type": m.ResourceType, "resource_id": m.ResourceID, "user_id": m.UserID,
+			"origin": store.OriginKept, "from_origin": origin, "role": role})
+	}
+	return nil
+}
+
+// roleRank orders roles as the membership rules do: editor > checker > viewer.
+var roleRank = map[store.Role]int{store.RoleViewer: 1, store.RoleChecker: 2, store.RoleEditor: 3}
 
 // QueryGroups returns a page of groups.
 func (s *DB) QueryGroups(ctx context.Context, orgID string, q store.Query) (store.Page[store.Group], error) {

@@ -3,20 +3,26 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/rosterhq/roster/internal/store"
 )
 
-const userColumns = `u.id, u.user_name, u.external_id, u.display_name, u.active, u.attributes, u.version, u.created_at, u.updated_at`
+// userColumns reads the manager's current name with the user, so a
+// response never shows a name the manager no longer has.
+const userColumns = `u.id, u.user_name, u.external_id, u.display_name, u.active, u.attributes, u.version, u.created_at, u.updated_at,
+	u.manager_id, (SELECT COALESCE(mu.display_name, mu.user_name) FROM users mu WHERE mu.org_id = u.org_id AND mu.id = u.manager_id)`
 
 func scanUser(orgID string, row scanner) (store.User, error) {
 	u := store.User{OrgID: orgID}
-	var ext, disp sql.NullString
+	var ext, disp, mgr, mgrDisp sql.NullString
 	var attrs string
-	err := row.Scan(&u.ID, &u.UserName, &ext, &disp, &u.Active, &attrs, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.UserName, &ext, &disp, &u.Active, &attrs, &u.Version, &u.CreatedAt, &u.UpdatedAt, &mgr, &mgrDisp)
 	u.ExternalID, u.DisplayName, u.Attributes = ext.String, disp.String, []byte(attrs)
+	u.ManagerID, u.ManagerDisplay = mgr.String, mgrDisp.String
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return u, err
 }
@@ -35,12 +41,20 @@ func (s *DB) CreateUser(ctx context.Context, actor store.Actor, u store.User) (s
 	}
 	err := s.write(ctx, actor, u.OrgID, func(t *tx) error {
 		u.Version, u.CreatedAt, u.UpdatedAt = 1, t.now, t.now
-		_, err := t.ExecContext(ctx, `INSERT INTO users (org_id, id, user_name, user_name_key, external_id,
-			display_name, display_name_key, active, attributes, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)`,
+		var err error
+		if u.ManagerDisplay, err = t.managerName(ctx, u.OrgID, u.ManagerID); err != nil {
+			return err
+		}
+		_, err = t.ExecContext(ctx, `INSERT INTO users (org_id, id, user_name, user_name_key, external_id,
+			display_name, display_name_key, active, attributes, version, created_at, updated_at, manager_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $11)`,
 			u.OrgID, u.ID, u.UserName, store.Fold(u.UserName), nullStr(u.ExternalID),
-			nullStr(u.DisplayName), foldOrNil(u.DisplayName), u.Active, string(u.Attributes), s.t(t.now))
+			nullStr(u.DisplayName), foldOrNil(u.DisplayName), u.Active, string(u.Attributes), s.t(t.now), nullStr(u.ManagerID))
 		switch {
+		case s.d.IsForeignKey(err) && u.ManagerID != "":
+			// The manager was deleted after managerName read it
+			// (PostgreSQL's foreign key; SQLite has one writer).
+			return noManager(u.ManagerID)
 		case s.d.IsUnique(err):
 			return s.userConflict(ctx, t, u)
 		case s.d.IsForeignKey(err):
@@ -68,6 +82,27 @@ func (s *DB) userConflict(ctx context.Context, t *tx, u store.User) error {
 		return &store.ConflictError{Field: "id", Value: u.ID}
 	}
 	return &store.ConflictError{Field: "userName", Value: u.UserName}
+}
+
+// managerName checks, inside the write, that id ("" for none) is a user of
+// the organization and returns the name responses show for them.
+func (t *tx) managerName(ctx context.Context, orgID, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	var name string
+	err := t.QueryRowContext(ctx, `SELECT COALESCE(display_name, user_name) FROM users WHERE org_id = $1 AND id = $2`, orgID, id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", noManager(id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read manager: %w", err)
+	}
+	return name, nil
+}
+
+func noManager(id string) error {
+	return store.Invalidf("manager %q is not a user of this organization: manager.value must be the id of a user provisioned here first", id)
 }
 
 func userEventData(u store.User) map[string]any {
@@ -129,13 +164,19 @@ func (s *DB) ReplaceUser(ctx context.Context, actor store.Actor, u store.User, i
 		if ifVersion != 0 && version != ifVersion {
 			return store.ErrVersionMismatch
 		}
+		if u.ManagerDisplay, err = t.managerName(ctx, u.OrgID, u.ManagerID); err != nil {
+			return err
+		}
 		var created sql.NullTime
 		err = t.QueryRowContext(ctx, `UPDATE users SET user_name = $3, user_name_key = $4, external_id = $5,
-			display_name = $6, display_name_key = $7, active = $8, attributes = $9, version = version + 1, updated_at = $10
+			display_name = $6, display_name_key = $7, active = $8, attributes = $9, version = version + 1, updated_at = $10,
+			manager_id = $12
 			WHERE org_id = $1 AND id = $2 AND version = $11 RETURNING version, created_at`,
 			u.OrgID, u.ID, u.UserName, store.Fold(u.UserName), nullStr(u.ExternalID), nullStr(u.DisplayName),
-			foldOrNil(u.DisplayName), u.Active, string(u.Attributes), s.t(t.now), version).Scan(&u.Version, &created)
+			foldOrNil(u.DisplayName), u.Active, string(u.Attributes), s.t(t.now), version, nullStr(u.ManagerID)).Scan(&u.Version, &created)
 		switch {
+		case s.d.IsForeignKey(err) && u.ManagerID != "":
+			return noManager(u.ManagerID)
 		case s.d.IsUnique(err):
 			return &store.ConflictError{Field: "userName", Value: u.UserName}
 		case err == sql.ErrNoRows:
@@ -170,8 +211,18 @@ func (s *DB) ReplaceUser(ctx context.Context, actor store.Actor, u store.User, i
 func (s *DB) DeleteUser(ctx context.Context, actor store.Actor, orgID, id string) error {
 	err := s.write(ctx, actor, orgID, func(t *tx) error {
 		var userName string
-		if err := t.QueryRowContext(ctx, `SELECT user_name FROM users WHERE org_id = $1 AND id = $2`, orgID, id).Scan(&userName); err != nil {
+		lock := ""
+		if s.d.Name == "postgres" {
+			// Writes that name this user as manager wait for the deletion
+			// and then fail on the foreign key, rather than the deletion
+			// failing on a reference made meanwhile.
+			lock = " FOR UPDATE"
+		}
+		if err := t.QueryRowContext(ctx, `SELECT user_name FROM users WHERE org_id = $1 AND id = $2`+lock, orgID, id).Scan(&userName); err != nil {
 			return notFound(err)
+		}
+		if err := t.clearManager(ctx, orgID, id); err != nil {
+			return err
 		}
 		groups, err := t.strings(ctx, `SELECT group_id FROM group_members WHERE org_id = $1 AND user_id = $2 ORDER BY group_id`, orgID, id)
 		if err != nil {
@@ -192,6 +243,45 @@ func (s *DB) DeleteUser(ctx context.Context, actor store.Actor, orgID, id string
 	})
 	if err != nil {
 		return fmt.Errorf("delete user %s: %w", id, err)
+	}
+	return nil
+}
+
+// clearManager removes a user about to be deleted from the users they
+// manage: each gets a new version and a "user.updated" event, since their
+// representation loses its manager.
+func (t *tx) clearManager(ctx context.Context, orgID, managerID string) error {
+	rows, err := t.QueryContext(ctx, `UPDATE users SET manager_id = NULL, version = version + 1, updated_at = $3
+		WHERE org_id = $1 AND manager_id = $2 AND id <> $2 RETURNING id, user_name, external_id, active`, orgID, managerID, t.s.t(t.now))
+	if err != nil {
+		return fmt.Errorf("clear manager: %w", err)
+	}
+	defer rows.Close()
+	var reports []store.User
+	for rows.Next() {
+		var u store.User
+		var ext sql.NullString
+		if err := rows.Scan(&u.ID, &u.UserName, &ext, &u.Active); err != nil {
+			return fmt.Errorf("clear manager: %w", err)
+		}
+		u.ExternalID = ext.String
+		reports = append(reports, u)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("clear manager: %w", err)
+	}
+	sort.Slice(reports, func(i, j int) bool { return reports[i].ID < reports[j].ID })
+	if len(reports) > 0 {
+		// Everyone indexed under this manager was just cleared above.
+		if _, err := t.ExecContext(ctx, `DELETE FROM user_values WHERE org_id = $1 AND attr = $2 AND sub = 'value' AND fold = $3`,
+			orgID, store.ManagerAttr, store.Fold(managerID)); err != nil {
+			return fmt.Errorf("clear manager: %w", err)
+		}
+	}
+	for _, u := range reports {
+		d := userEventData(u)
+		d["manager"] = nil
+		t.emit("user.updated", "user", u.ID, d)
 	}
 	return nil
 }
