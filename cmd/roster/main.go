@@ -51,6 +51,7 @@ func commands() []command {
 		{"token", "create, list and revoke SCIM tokens", runToken},
 		{"apikey", "create, list and revoke host-app API keys", runAPIKey},
 		{"saml", "set up SAML single sign-on for an organization", runSAML},
+		{"webhook", "create and manage webhook endpoints; list their deliveries", runWebhook},
 		{"console", "create setup links that sign owners into the web console", runConsole},
 		{"version", "print the version", func(_ context.Context, env *environment, _ []string) error {
 			fmt.Fprintln(env.stdout, "roster", version)

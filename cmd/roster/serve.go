@@ -36,6 +36,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	ssoOpts.register(f)
 	lookupMB := f.Int("scim-lookup-cache-mb", scim.DefaultLookupCacheBytes>>20, "memory, in MiB, for answering SCIM userName lookups without the database (exact: each lookup checks the organization's event log first); 0 turns it off")
 	gcPercent := f.Int("gc-percent", 200, "Go garbage-collector target (GOGC): the heap may grow this many percent over live data before a collection; the GOGC environment variable wins when set")
+	allowPrivate := f.Bool(allowPrivateFlag, false, allowPrivateUsage)
 	debugAddr := f.String("debug-addr", "", "if set, serve Go's profiler (/debug/pprof/) on this separate address; keep it on loopback")
 	if err := f.parse(args); err != nil {
 		return err
@@ -87,6 +88,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ln.Close()
 		return err
 	}
+	defer startWebhooks(ctx, s, logger, &db, *allowPrivate)()
 	srv := server.New(&server.Server{
 		Listener: ln, Logger: logger, Registry: reg, Ready: s,
 		ShutdownTimeout: *shutdown, DrainDelay: *drain, MaxBody: scim.MaxBody,

@@ -193,6 +193,7 @@ type Store interface {
 	SSOStore
 	ListingStore
 	ConsoleStore
+	WebhookStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

@@ -76,6 +76,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"SSO", testSSO},
 		{"Listing", testListing},
 		{"Console", testConsole},
+		{"Webhooks", testWebhooks},
+		{"WebhookLeases", testWebhookLeases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
