@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +16,7 @@ import (
 	"github.com/rosterhq/roster/internal/authzen"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/signin"
@@ -66,4 +71,36 @@ func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.S
 	}
 	go svc.Run(ctx, refresh)
 	return &signin.Handler{Service: svc, Logger: logger}
+}
+
+// startWebhooks runs the webhook dispatcher of "roster serve" until ctx
+// ends or the returned function is called, which waits for it to stop.
+// SQLite is served by one process, so its dispatcher has a fixed name and
+// a restart resumes its leases at once; on PostgreSQL each instance gets a
+// name of its own, and takes over a lost instance's endpoints when their
+// leases run out.
+func startWebhooks(ctx context.Context, s events.Store, logger *slog.Logger, db *dbFlags, allowPrivate bool) (stop func()) {
+	owner := "sqlite"
+	if kind, _ := db.target(); kind == "postgres" {
+		host, _ := os.Hostname()
+		b := make([]byte, 4)
+		rand.Read(b)
+		owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	d := &events.Dispatcher{Store: s, Owner: owner, Targets: events.Targets{AllowPrivate: allowPrivate}, Logger: logger}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := d.Run(ctx); err != nil {
+			logger.Error("webhook dispatcher stopped", "err", err)
+		}
+	}()
+	if allowPrivate {
+		logger.Warn("webhooks may reach private and loopback addresses (--" + allowPrivateFlag + ")")
+	}
+	return func() {
+		cancel()
+		<-done
+	}
 }

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -327,36 +323,4 @@ func webhookRedeliver(ctx context.Context, env *environment, args []string) erro
 	}
 	fmt.Fprintf(env.stdout, "delivered event %d (%s): %d in %s\n", d.Seq, d.EventType, d.Status, d.Latency.Round(time.Millisecond/10))
 	return nil
-}
-
-// startWebhooks runs the webhook dispatcher of "roster serve" until ctx
-// ends or the returned function is called, which waits for it to stop.
-// SQLite is served by one process, so its dispatcher has a fixed name and
-// a restart resumes its leases at once; on PostgreSQL each instance gets a
-// name of its own, and takes over a lost instance's endpoints when their
-// leases run out.
-func startWebhooks(ctx context.Context, s events.Store, logger *slog.Logger, db *dbFlags, allowPrivate bool) (stop func()) {
-	owner := "sqlite"
-	if kind, _ := db.target(); kind == "postgres" {
-		host, _ := os.Hostname()
-		b := make([]byte, 4)
-		rand.Read(b)
-		owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	d := &events.Dispatcher{Store: s, Owner: owner, Targets: events.Targets{AllowPrivate: allowPrivate}, Logger: logger}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := d.Run(ctx); err != nil {
-			logger.Error("webhook dispatcher stopped", "err", err)
-		}
-	}()
-	if allowPrivate {
-		logger.Warn("webhooks may reach private and loopback addresses (--" + allowPrivateFlag + ")")
-	}
-	return func() {
-		cancel()
-		<-done
-	}
 }

@@ -22,6 +22,7 @@ var layer = map[string]string{
 	"internal/scim":    "edge",
 	"internal/auth":    "edge", // the edges' credential seam; it asks the token service
 	"internal/console": "edge",
+	"internal/authzen": "edge",
 	"internal/signin":  "edge",
 
 	"internal/scim/filter": "protocol", // SCIM's grammar and schema: no store, no domain
@@ -34,6 +35,7 @@ var layer = map[string]string{
 	"internal/directory": "domain",
 	"internal/token":     "domain",
 	"internal/sso":       "domain",
+	"internal/events":    "domain",
 
 	"internal/store":           "store",
 	"internal/store/sqlstore":  "store",

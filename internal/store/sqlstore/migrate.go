@@ -34,6 +34,7 @@ func (d Dialect) Migrations() ([]Migration, error) {
 		return nil, fmt.Errorf("read migrations: %w", err)
 	}
 	var out []Migration
+	seen := map[int]string{}
 	for _, e := range entries {
 		name := e.Name()
 		if !strings.HasSuffix(name, ".sql") {
@@ -44,6 +45,12 @@ func (d Dialect) Migrations() ([]Migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with a version number and '_'", name)
 		}
+		if other, dup := seen[v]; dup {
+			// Both would run on a new database, and the second would fail
+			// to record its version: two branches picked one number.
+			return nil, fmt.Errorf("migrations %s and %s share version %d: renumber one", other, name, v)
+		}
+		seen[v] = name
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", name, err)
