@@ -53,7 +53,7 @@ func runSeedSCIM(ctx context.Context, o *options, args []string) error {
 	}
 	defer s.Close()
 	actor := store.Actor{Kind: "cli", Name: "rosterload seed-scim"}
-	org, err := (&access.Orgs{Store: s}).Create(ctx, actor, "SCIM load test", store.PlanEnterprise)
+	org, err := (&access.Service{Store: s}).CreateOrg(ctx, actor, "SCIM load test", store.PlanEnterprise)
 	if err != nil {
 		return err
 	}

@@ -123,7 +123,7 @@ func newEnv(t testing.TB, eng engine) *env {
 	e := &env{t: t, eng: eng, clock: &clock{t: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)}}
 	e.target = eng.target(t)
 	e.s = eng.open(t, e.target, e.clock.Now)
-	org, err := (&access.Orgs{Store: e.s}).Create(ctx, cli, "Acme", store.PlanEnterprise)
+	org, err := (&access.Service{Store: e.s}).CreateOrg(ctx, cli, "Acme", store.PlanEnterprise)
 	if err != nil {
 		t.Fatal(err)
 	}
