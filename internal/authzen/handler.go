@@ -11,12 +11,12 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/auth"
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/jsontext"
 	"github.com/rosterhq/roster/internal/requestid"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -250,53 +250,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decode reads the JSON object of the request body into v. Unknown fields
 // are ignored, as the specification requires for forward compatibility.
 func decode(r *http.Request, v any, expects string) error {
-	dec := json.NewDecoder(r.Body)
-	err := dec.Decode(v)
-	if err == nil {
-		if _, err := dec.Token(); err != io.EOF {
-			return fault.Invalidf("the request body holds more than one JSON value; send one object")
-		}
-		return nil
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err // the body limit's *http.MaxBytesError, answered 413
 	}
-	var mbe *http.MaxBytesError
-	var ute *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &mbe):
-		return err
-	case errors.Is(err, io.EOF):
-		return fault.Invalidf("the request body is empty; send a JSON object with %s", expects)
-	case errors.As(err, &ute) && ute.Field == "":
-		return fault.Invalidf("the request body must be a JSON object with %s, not a JSON %s", expects, ute.Value)
-	case errors.As(err, &ute):
-		return fault.Invalidf("%s must be %s, not %s", fieldPath(ute.Field), jsonKind(ute.Type.String()), ute.Value)
-	case errors.As(err, &se):
-		return fault.Invalidf("the request body is not valid JSON: %v (at byte %d)", se, se.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fault.Invalidf("the request body is not valid JSON: it ends before the object does")
-	}
-	return fault.Invalidf("the request body is not valid JSON: %v", err)
-}
-
-// fieldPath names a field the decoder reports ("evaluations.subject.id")
-// the way messages name it.
-func fieldPath(f string) string {
-	return `"` + f + `"`
-}
-
-// jsonKind names the JSON values a Go type is decoded from.
-func jsonKind(goType string) string {
-	switch {
-	case goType == "string":
-		return "a JSON string"
-	case goType == "bool":
-		return "true or false"
-	case strings.HasPrefix(goType, "int"):
-		return "a whole number"
-	case strings.HasPrefix(goType, "float"):
-		return "a number"
-	case strings.HasPrefix(goType, "[]") && goType != "[]uint8":
-		return "a JSON array"
-	}
-	return "a JSON object"
+	return jsontext.Decode(body, v, expects, false)
 }

@@ -145,3 +145,40 @@ func walkStrings(v any, fn func(string)) {
 		}
 	}
 }
+
+func TestDecode(t *testing.T) {
+	type req struct {
+		Name string `json:"name"`
+		N    int    `json:"n"`
+	}
+	for _, tc := range []struct {
+		name, body string
+		strict     bool
+		want       string // "" for success
+	}{
+		{"ok", `{"name":"x","n":2}`, true, ""},
+		{"unknown field, lenient", `{"name":"x","extra":1}`, false, ""},
+		{"unknown field, strict", `{"name":"x","extra":1}`, true, `unknown field "extra"`},
+		{"empty", ``, true, "the request body is empty; send a JSON object with name and n"},
+		{"array", `[]`, true, "the request body must be a JSON object"},
+		{"wrong type", `{"n":"two"}`, true, `"n" must be a whole number, not string`},
+		{"two values", `{}{}`, true, "more than one JSON value"},
+		{"cut short", `{"name":`, true, "not valid JSON"},
+		{"syntax", `{"name" "x"}`, true, "not valid JSON"},
+		{"lone surrogate", `{"name":"\ud800"}`, true, "unpaired UTF-16 surrogate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var v req
+			err := Decode([]byte(tc.body), &v, "name and n", tc.strict)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Decode = %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, fault.Invalid) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Decode = %v; want an Invalid fault saying %q", err, tc.want)
+			}
+		})
+	}
+}
