@@ -214,8 +214,8 @@ func TestErrors(t *testing.T) {
 	}{
 		{"no key", "GET", "/api/v1/workspaces", "", "", 401, "unauthorized", "Authorization: Bearer"},
 		{"bad key", "GET", "/api/v1/workspaces", "roster_api_nope", "", 401, "unauthorized", "invalid or revoked"},
-		{"admin key on org route", "GET", "/api/v1/workspaces", "ADMIN", "", 403, "wrong_credential", "takes an API key: roster apikey create --org"},
-		{"org key on admin route", "GET", "/api/v1/orgs", "A", "", 403, "wrong_credential", "admin key"},
+		{"admin key on org route", "GET", "/api/v1/workspaces", "ADMIN", "", 403, "forbidden", "organization API key"},
+		{"org key on admin route", "GET", "/api/v1/orgs", "A", "", 403, "forbidden", "admin key"},
 		{"tenant isolation", "GET", "/api/v1/workspaces/" + "WS", "B", "", 404, "not_found", "does not exist in this organization"},
 		{"tenant isolation on check", "POST", "/api/v1/check", "B", `{"user_id":"x","resource_type":"workspace","resource_id":"WS"}`, 404, "not_found", "workspace"},
 		{"unknown field", "POST", "/api/v1/workspaces", "A", `{"name":"x","colour":"red"}`, 400, "invalid_request", `unknown field "colour"`},

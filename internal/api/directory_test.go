@@ -335,7 +335,7 @@ func TestAdminKeys(t *testing.T) {
 	f.do("GET", "/api/v1/orgs", f.admin, "", 200, nil)
 	f.do("DELETE", "/api/v1/admin-keys/nope", f.admin, "", 404, &e)
 	f.do("GET", "/api/v1/admin-keys", f.keyA, "", 403, &e)
-	if e.Error.Code != "wrong_credential" {
+	if e.Error.Code != "forbidden" {
 		t.Errorf("an API key on admin keys: %+v", e)
 	}
 }

@@ -42,7 +42,9 @@ var byKind = map[fault.Kind]struct {
 	fault.Forbidden:       {http.StatusForbidden, "forbidden"},
 	fault.PlanRequired:    {http.StatusForbidden, "plan_required"},
 	fault.Unauthorized:    {http.StatusUnauthorized, "unauthorized"},
-	fault.WrongCredential: {http.StatusForbidden, "wrong_credential"},
+	// Code "forbidden", as before the seam: host apps branch on it; the
+	// message says which kind of credential the endpoint takes.
+	fault.WrongCredential: {http.StatusForbidden, "forbidden"},
 }
 
 // answer maps any error to the API's answer; it is the one place that

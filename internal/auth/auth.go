@@ -42,7 +42,7 @@ var kindOfToken = map[store.TokenKind]Kind{
 // about says, for each kind, what people call it and how they get one.
 var about = map[Kind]struct{ article, name, howTo string }{
 	SCIMToken:      {"a", "SCIM token", "roster token create --org ID, or POST /api/v1/scim-tokens"},
-	APIKey:         {"an", "API key", "roster apikey create --org ID"},
+	APIKey:         {"an", "organization API key", "roster apikey create --org ID"},
 	AdminKey:       {"an", "admin key", "roster apikey create --admin"},
 	ConsoleSession: {"a", "console session", "roster console link --org ID"},
 }

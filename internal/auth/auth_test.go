@@ -57,7 +57,7 @@ func TestSurface(t *testing.T) {
 		{"garbage", "Bearer hello", auth.Principal{}, fault.Unauthorized, "invalid or revoked"},
 		{"revoked", "Bearer " + revokedText, auth.Principal{}, fault.Unauthorized, "invalid or revoked"},
 		{"tampered", "Bearer " + apiText[:len(apiText)-1] + "x", auth.Principal{}, fault.Unauthorized, "invalid or revoked"},
-		{"SCIM token", "Bearer " + scimText, auth.Principal{}, fault.WrongCredential, "this is a SCIM token; the host API takes an API key: roster apikey create --org ID"},
+		{"SCIM token", "Bearer " + scimText, auth.Principal{}, fault.WrongCredential, "this is a SCIM token; the host API takes an organization API key: roster apikey create --org ID"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/api/v1/org", nil)

@@ -33,9 +33,9 @@ func TestErrors(t *testing.T) {
 			status  int
 			message string
 		}{
-			{"no credential", authzen.PathEvaluation, "", nil, okBody, 401, `send an API key as "Authorization: Bearer <token>"`},
-			{"unknown key", authzen.PathEvaluation, "roster_api_nope", nil, okBody, 401, "the API key is invalid or revoked"},
-			{"a SCIM token", authzen.PathEvaluations, "scim", nil, okBody, 401, "this is a SCIM token; the AuthZEN API takes an API key"},
+			{"no credential", authzen.PathEvaluation, "", nil, okBody, 401, `send an organization API key as "Authorization: Bearer <token>"`},
+			{"unknown key", authzen.PathEvaluation, "roster_api_nope", nil, okBody, 401, "API key is invalid or revoked"},
+			{"a SCIM token", authzen.PathEvaluations, "scim", nil, okBody, 401, "this is a SCIM token; the AuthZEN API takes an organization API key"},
 			{"no credential on a search", authzen.PathSearchAction, "", nil, okBody, 401, "API key"},
 			{"form-encoded body", authzen.PathEvaluation, "A", header{"Content-Type", "application/x-www-form-urlencoded"}, okBody, 415, `"Content-Type: application/json"`},
 			{"JSON with a charset", authzen.PathEvaluation, "A", header{"Content-Type", "application/json; charset=utf-8"}, okBody, 200, ""},

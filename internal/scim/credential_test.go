@@ -18,7 +18,7 @@ func TestWrongCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, auth, want string }{
-		{"API key", "Bearer " + key, "this is an API key; SCIM takes a SCIM token: roster token create --org ID"},
+		{"API key", "Bearer " + key, "this is an organization API key; SCIM takes a SCIM token: roster token create --org ID"},
 		{"no credential", "", "send a SCIM token as \"Authorization: Bearer <token>\""},
 		{"unknown token", "Bearer roster_scim_aaaaaaaaaaaaaaaa_" + strings.Repeat("a", 59), "the SCIM token is invalid or revoked"},
 	} {
