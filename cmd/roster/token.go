@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
+	"github.com/rosterhq/roster/internal/token"
 )
 
 func runToken(ctx context.Context, env *environment, args []string) error {
@@ -99,23 +100,7 @@ func tokenCreate(ctx context.Context, env *environment, args []string, group str
 	return nil
 }
 
-func kindLabel(k store.TokenKind) string {
-	switch k {
-	case store.TokenAPI:
-		return "API key"
-	case store.TokenAdmin:
-		return "admin key"
-	}
-	return "SCIM token"
-}
-
-// aKind is kindLabel with its article.
-func aKind(k store.TokenKind) string {
-	if k == store.TokenSCIM {
-		return "a " + kindLabel(k)
-	}
-	return "an " + kindLabel(k)
-}
+func kindLabel(k store.TokenKind) string { return token.Label(k) }
 
 // groupOf is the command group that manages tokens of the kind.
 func groupOf(k store.TokenKind) string {
@@ -219,37 +204,20 @@ func tokenRevoke(ctx context.Context, env *environment, args []string, group str
 	if _, err := svc.org(ctx, &db, *org); err != nil {
 		return err
 	}
-	// Check the kind before revoking: "roster apikey revoke" must not
-	// revoke the SCIM token an identity provider depends on.
-	for _, k := range []store.TokenKind{kind, otherKind(kind)} {
-		list, err := svc.tokens.List(ctx, *org, k)
-		if err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(list, func(t store.Token) bool { return t.ID == *id }) {
-			continue
-		}
-		if k != kind {
-			return fault.Invalidf("%s is %s, not %s: revoke it with %s %s revoke --org %s --id %s",
-				*id, aKind(k), aKind(kind), env.command(), groupOf(k), *org, *id)
-		}
-		t, err := svc.tokens.Revoke(ctx, cliActor, *org, *id)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(env.stdout, "revoked %s %q (%s)\n", kindLabel(kind), t.Name, t.ID)
-		return nil
+	t, err := svc.tokens.RevokeKind(ctx, cliActor, *org, kind, *id)
+	var ke *token.KindError
+	if errors.As(err, &ke) {
+		return fault.Invalidf("%v: revoke it with %s %s revoke --org %s --id %s", ke, env.command(), groupOf(ke.Kind), *org, *id)
 	}
-	return fault.NotFoundf("organization %s has no %s with id %q; %q lists them", *org, kindLabel(kind), *id,
-		env.command()+" "+group+" list --org "+*org)
-}
-
-// otherKind is the organization token kind that is not k.
-func otherKind(k store.TokenKind) store.TokenKind {
-	if k == store.TokenSCIM {
-		return store.TokenAPI
+	if fault.Is(err, fault.NotFound) {
+		return fault.NotFoundf("organization %s has no %s with id %q; %q lists them", *org, kindLabel(kind), *id,
+			env.command()+" "+group+" list --org "+*org)
 	}
-	return store.TokenSCIM
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "revoked %s %q (%s)\n", kindLabel(kind), t.Name, t.ID)
+	return nil
 }
 
 // adminUsage is the usage line of the --admin form of a command, for the

@@ -68,20 +68,13 @@ func (h *Handler) createSCIMToken(w http.ResponseWriter, r *http.Request) error 
 func (h *Handler) revokeSCIMToken(w http.ResponseWriter, r *http.Request) error {
 	who := principal(r)
 	id := r.PathValue("id")
-	ts, err := h.Keys.List(r.Context(), who.OrgID, store.TokenSCIM)
-	if err != nil {
-		return err
-	}
-	found := false
-	for _, t := range ts {
-		found = found || t.ID == id
-	}
 	// An API key's id, or another organization's token, is no SCIM token
-	// of this organization.
-	if !found {
+	// of this organization: 404 either way.
+	_, err := h.Keys.RevokeKind(r.Context(), who.Actor(), who.OrgID, store.TokenSCIM, id)
+	if fault.Is(err, fault.Invalid) {
 		return fault.NotFoundf("SCIM token %s does not exist in this organization", id)
 	}
-	if _, err := h.Keys.Revoke(r.Context(), who.Actor(), who.OrgID, id); err != nil {
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

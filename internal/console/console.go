@@ -48,7 +48,7 @@ type Tokens interface {
 	EndConsoleSession(ctx context.Context, text string) error
 	Create(ctx context.Context, actor store.Actor, orgID string, kind store.TokenKind, name string) (string, store.Token, error)
 	List(ctx context.Context, orgID string, kind store.TokenKind) ([]store.Token, error)
-	Revoke(ctx context.Context, actor store.Actor, orgID, id string) (store.Token, error)
+	RevokeKind(ctx context.Context, actor store.Actor, orgID string, kind store.TokenKind, id string) (store.Token, error)
 }
 
 // Orgs reads organizations and whether a group has been granted anything;

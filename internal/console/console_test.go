@@ -138,6 +138,17 @@ func TestForgedAndForeignRequests(t *testing.T) {
 			if got, _ := e.tokens.List(context.Background(), globex.ID, store.TokenSCIM); len(got) != 1 || got[0].Revoked() {
 				t.Errorf("Globex's token after Acme's attempt: %+v", got)
 			}
+			// The SCIM tokens page cannot revoke the host app's API key.
+			_, key, err := e.tokens.Create(context.Background(), store.Actor{Kind: "cli"}, acme.ID, store.TokenAPI, "host")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := b.post(e.srv.URL+console.Prefix+"/tokens/"+key.ID+"/revoke", url.Values{"csrf": {csrf(t, home)}}); p.code != http.StatusNotFound {
+				t.Errorf("revoking an API key on the SCIM tokens page = %d, want 404", p.code)
+			}
+			if got, _ := e.tokens.List(context.Background(), acme.ID, store.TokenAPI); len(got) != 1 || got[0].Revoked() {
+				t.Errorf("the API key after the attempt: %+v", got)
+			}
 		})
 	}
 }

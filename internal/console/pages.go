@@ -124,8 +124,9 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, s *session
 // organization's token id is not found.
 func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, s *session) {
 	id := r.PathValue("id")
-	t, err := h.Tokens.Revoke(r.Context(), s.actor, s.org.ID, id)
-	if errors.Is(err, store.ErrNotFound) {
+	t, err := h.Tokens.RevokeKind(r.Context(), s.actor, s.org.ID, store.TokenSCIM, id)
+	if fault.Is(err, fault.Invalid) || fault.Is(err, fault.NotFound) {
+		// This page revokes SCIM tokens only: an API key's id is not one.
 		h.fail(w, r, s, fault.NotFoundf("there is no SCIM token %s in this organization", id))
 		return
 	}

@@ -116,8 +116,9 @@ var generic = map[Kind]string{
 	WrongCredential: "this credential is not accepted here",
 }
 
-// Is reports whether err is a fault of the kind.
-func Is(err error, kind Kind) bool { return errors.Is(err, kind) }
+// Is reports whether err is a fault of the kind: a Faulter in its chain
+// says so, or the bare kind is wrapped in it.
+func Is(err error, kind Kind) bool { return KindOf(err) == kind || errors.Is(err, kind) }
 
 // KindOf returns the kind of err, or "" when err is internal.
 func KindOf(err error) Kind {

@@ -33,6 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/ttlcache"
 )
@@ -185,6 +186,61 @@ func (s *Service) Revoke(ctx context.Context, actor store.Actor, orgID, id strin
 	s.revocations.Add(1)
 	s.cache.Delete(id)
 	return t, err
+}
+
+// KindError refuses to revoke a token through the wrong kind's command or
+// page: an API key's id on the SCIM tokens page, or the reverse. It is a
+// fault of kind Invalid.
+type KindError struct {
+	ID string
+	// Kind is the token's kind; Asked the kind the caller revokes.
+	Kind, Asked store.TokenKind
+}
+
+func (e *KindError) Error() string {
+	return fmt.Sprintf("%s is %s, not %s", e.ID, withArticle(e.Kind), withArticle(e.Asked))
+}
+
+// Fault makes a *KindError a fault.Faulter.
+func (e *KindError) Fault() fault.Kind { return fault.Invalid }
+
+// Is makes errors.Is(err, fault.Invalid) true for a *KindError.
+func (e *KindError) Is(target error) bool { return target == fault.Invalid }
+
+// Label names a token kind for people: "SCIM token", "API key", "admin key".
+func Label(k store.TokenKind) string {
+	switch k {
+	case store.TokenAPI:
+		return "API key"
+	case store.TokenAdmin:
+		return "admin key"
+	}
+	return "SCIM token"
+}
+
+func withArticle(k store.TokenKind) string {
+	if k == store.TokenSCIM {
+		return "a " + Label(k)
+	}
+	return "an " + Label(k)
+}
+
+// RevokeKind revokes token id of the organization only if it is of the
+// kind asked for, so that revoking "an API key" can never cut off the SCIM
+// token an identity provider depends on. Another organization's id, or
+// none, is a fault.NotFound; a token of the other kind is a *KindError.
+func (s *Service) RevokeKind(ctx context.Context, actor store.Actor, orgID string, kind store.TokenKind, id string) (store.Token, error) {
+	t, err := s.Store.GetToken(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && t.OrgID != orgID {
+		return store.Token{}, fault.NotFoundf("there is no %s %s in this organization", Label(kind), id)
+	}
+	if err != nil {
+		return store.Token{}, fmt.Errorf("revoke %s %s: %w", Label(kind), id, err)
+	}
+	if t.Kind != kind {
+		return store.Token{}, &KindError{ID: id, Kind: t.Kind, Asked: kind}
+	}
+	return s.Revoke(ctx, actor, orgID, id)
 }
 
 // lookup reads a token record of the kind, from the cache when it is
