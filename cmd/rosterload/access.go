@@ -31,19 +31,9 @@ func runAccess(ctx context.Context, o *options, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	b, err := os.ReadFile(*seed)
+	sf, err := readSeed(*seed, o)
 	if err != nil {
-		return fmt.Errorf("read the seed file (run rosterload seed-access first): %w", err)
-	}
-	var sf seedFile
-	if err := json.Unmarshal(b, &sf); err != nil {
-		return fmt.Errorf("%s: %w", *seed, err)
-	}
-	if len(sf.Users) == 0 || len(sf.Workspaces) == 0 || len(sf.Folders) == 0 {
-		return fmt.Errorf("%s lists no users, workspaces or folders", *seed)
-	}
-	if o.Token == "" {
-		o.Token = sf.APIKey
+		return err
 	}
 	endpoint := strings.TrimSuffix(o.URL, "/") + "/api/v1/check"
 	return load(ctx, o, "access check", func(ctx context.Context, client *http.Client, i int) (int, error) {
@@ -68,4 +58,24 @@ func runAccess(ctx context.Context, o *options, args []string) error {
 		resp.Body.Close()
 		return resp.StatusCode, nil
 	})
+}
+
+// readSeed reads the file seed-access wrote, and takes its API key for
+// the run unless -token names one.
+func readSeed(path string, o *options) (seedFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return seedFile{}, fmt.Errorf("read the seed file (run rosterload seed-access first): %w", err)
+	}
+	var sf seedFile
+	if err := json.Unmarshal(b, &sf); err != nil {
+		return seedFile{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(sf.Users) == 0 || len(sf.Workspaces) == 0 || len(sf.Folders) == 0 {
+		return seedFile{}, fmt.Errorf("%s lists no users, workspaces or folders", path)
+	}
+	if o.Token == "" {
+		o.Token = sf.APIKey
+	}
+	return sf, nil
 }

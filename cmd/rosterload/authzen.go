@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"strings"
 )
 
@@ -27,19 +25,9 @@ func runAuthZEN(ctx context.Context, o *options, args []string) error {
 	if *batch < 1 || *batch > 1000 {
 		return fmt.Errorf("-batch must be from 1 to 1000, not %d", *batch)
 	}
-	b, err := os.ReadFile(*seed)
+	sf, err := readSeed(*seed, o)
 	if err != nil {
-		return fmt.Errorf("read the seed file (run rosterload seed-access first): %w", err)
-	}
-	var sf seedFile
-	if err := json.Unmarshal(b, &sf); err != nil {
-		return fmt.Errorf("%s: %w", *seed, err)
-	}
-	if len(sf.Users) == 0 || len(sf.Workspaces) == 0 || len(sf.Folders) == 0 {
-		return fmt.Errorf("%s lists no users, workspaces or folders", *seed)
-	}
-	if o.Token == "" {
-		o.Token = sf.APIKey
+		return err
 	}
 	base := strings.TrimSuffix(o.URL, "/")
 	resource := func(r *rand.Rand) string {
