@@ -8,15 +8,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/store"
-	"github.com/rosterhq/roster/internal/store/postgres"
-	"github.com/rosterhq/roster/internal/store/sqlite"
-	"github.com/rosterhq/roster/internal/store/sqlstore"
 	"github.com/rosterhq/roster/internal/token"
 )
 
@@ -39,16 +35,7 @@ func runSeedAccess(ctx context.Context, o *options, args []string) error {
 	if *users <= 0 || *users > 1_000_000 || *groups <= 0 || *workspaces <= 0 || *folders < *workspaces || *perUser > *groups {
 		return errors.New("need 0 < users ≤ 1,000,000, groups > 0, workspaces > 0, folders ≥ workspaces, groups-per-user ≤ groups")
 	}
-	var s *sqlstore.DB
-	var err error
-	switch {
-	case strings.HasPrefix(*database, "sqlite:"):
-		s, err = sqlite.Open(ctx, strings.TrimPrefix(*database, "sqlite:"), sqlite.Options{})
-	case strings.HasPrefix(*database, "postgres://"), strings.HasPrefix(*database, "postgresql://"):
-		s, err = postgres.Open(ctx, *database, postgres.Options{})
-	default:
-		return fmt.Errorf(`-database %q: use "sqlite:PATH" or a postgres:// URL`, *database)
-	}
+	s, err := openStore(ctx, *database)
 	if err != nil {
 		return err
 	}
