@@ -163,7 +163,8 @@ func runSCIMGroups(ctx context.Context, o *options, args []string) error {
 	}
 	client := &http.Client{Timeout: time.Minute}
 	code, _, err := send(ctx, client, o, "POST", "/Groups", fmt.Sprintf(`{"schemas":["%s"],"displayName":%q}`, scimGroupURN, big))
-	if err != nil || code != 201 {
+	// 409: a run before made it (group names are unique); fill that one.
+	if err != nil || code != 201 && code != 409 {
 		return fmt.Errorf("create %q: %d %v", big, code, err)
 	}
 	gs, err := ids(ctx, o, "Groups", fmt.Sprintf("displayName eq %q", big))
