@@ -11,7 +11,9 @@ import (
 
 // step is one item of the overview's setup checklist.
 type step struct {
-	Title, Detail   string
+	Title, Detail string
+	// Command, when set, is what an operator runs for the step.
+	Command         string
 	Done            bool
 	Link, LinkLabel string
 }
@@ -48,7 +50,8 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	steps := []step{
 		{Title: "Configure SAML single sign-on", Done: len(cfg.IdPMetadata) > 0,
-			Detail: "Create a SAML app in Okta (Applications → Create App Integration → SAML 2.0) or Entra ID (Enterprise applications → New application → Single sign-on → SAML) and give roster its metadata: roster saml configure --org " + orgID + " --idp-metadata FILE."},
+			Detail:  "Create a SAML app in Okta (Applications → Create App Integration → SAML 2.0) or Entra ID (Enterprise applications → New application → Single sign-on → SAML) and give roster its metadata:",
+			Command: "roster saml configure --org " + orgID + " --idp-metadata FILE --base-url " + strings.TrimSuffix(h.BaseURL, "/")},
 		{Title: "Create a SCIM token", Done: active, Link: Prefix + "/tokens", LinkLabel: "Create a SCIM token",
 			Detail: "Okta: Provisioning → Integration → API Token. Entra ID: Provisioning → Admin credentials → Secret Token."},
 		{Title: "See the first SCIM request", Done: used,
