@@ -46,7 +46,14 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	signIn.Renderer = provisioning
 	return []server.Mounter{
 		provisioning,
-		&console.Handler{Tokens: tokens, Orgs: acc, Groups: dir, SAML: signIn.Service, BaseURL: baseURL, Logger: logger},
+		&console.Handler{
+			Tokens:  tokens,
+			Orgs:    acc,
+			Groups:  dir,
+			SAML:    signIn.Service,
+			BaseURL: baseURL,
+			Logger:  logger,
+		},
 		signIn,
 		&api.Handler{
 			Access:    acc,

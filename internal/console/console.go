@@ -91,8 +91,18 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		h.Logger = slog.Default()
 	}
 	h.pages = map[string]*template.Template{}
-	for _, name := range []string{"message", "enter", "overview", "tokens"} {
-		h.pages[name] = template.Must(template.New(name).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(fmt.Sprintf("console: embedded templates: %v", err)) // the binary's own files
+	}
+	for _, file := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(file, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		// Every page shares the layout; a page template is named after its
+		// file, so adding a page is adding a file.
+		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", file))
 	}
 	assets, err := fs.Sub(assetFS, "assets")
 	if err != nil {
@@ -105,13 +115,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	})))
 	mux.Handle("GET "+Prefix+"/enter/{link}", secured(http.HandlerFunc(h.enterPage)))
 	mux.Handle("POST "+Prefix+"/enter", secured(http.HandlerFunc(h.enter)))
-	for pattern, fn := range map[string]pageFunc{
-		"GET " + Prefix + "/{$}":                 h.overview,
-		"GET " + Prefix + "/tokens":              h.tokens,
-		"POST " + Prefix + "/tokens":             h.createToken,
-		"POST " + Prefix + "/tokens/{id}/revoke": h.revokeToken,
-		"POST " + Prefix + "/logout":             h.logout,
-	} {
+	for pattern, fn := range h.routes() {
 		mux.Handle(pattern, secured(h.signedIn(fn)))
 	}
 	mux.Handle(Prefix, http.RedirectHandler(Prefix+"/", http.StatusMovedPermanently))
@@ -119,6 +123,23 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		h.message(w, r, http.StatusNotFound, nil, message{Heading: "Page not found", Bad: true,
 			Text: "There is no console page at " + r.URL.Path + ".", Next: Prefix + "/", NextLabel: "Go to the overview"})
 	})))
+}
+
+// routes are the signed-in pages and actions, by ServeMux pattern.
+func (h *Handler) routes() map[string]pageFunc {
+	return map[string]pageFunc{
+		"GET " + Prefix + "/{$}":     h.overview,
+		"POST " + Prefix + "/logout": h.logout,
+
+		"GET " + Prefix + "/tokens":              h.tokens,
+		"POST " + Prefix + "/tokens":             h.createToken,
+		"POST " + Prefix + "/tokens/{id}/revoke": h.revokeToken,
+	}
+}
+
+// funcs are the helpers every template may call.
+var funcs = template.FuncMap{
+	"when": when,
 }
 
 // secured sets the headers every console answer carries: a CSP that allows

@@ -57,7 +57,13 @@ func newEnv(t testing.TB, s store.Store) *env {
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	e.acc = &access.Service{Store: s, Resolver: res}
 	provisioning := &scim.Handler{Directory: dir, Orgs: e.acc, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
-	owners := &console.Handler{Tokens: e.tokens, Orgs: e.acc, Groups: dir, SAML: &sso.Service{Store: s}, Logger: slog.New(slog.DiscardHandler)}
+	owners := &console.Handler{
+		Tokens: e.tokens,
+		Orgs:   e.acc,
+		Groups: dir,
+		SAML:   &sso.Service{Store: s},
+		Logger: slog.New(slog.DiscardHandler),
+	}
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
 	e.srv = httptest.NewServer(srv)
 	t.Cleanup(e.srv.Close)
