@@ -254,5 +254,8 @@ func decode(r *http.Request, v any, expects string) error {
 	if err != nil {
 		return err // the body limit's *http.MaxBytesError, answered 413
 	}
+	if jsontext.Check(body) == nil && fastDecode(body, v) {
+		return nil
+	}
 	return jsontext.Decode(body, v, expects, false)
 }
