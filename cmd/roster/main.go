@@ -53,6 +53,9 @@ func commands() []command {
 		{"saml", "set up SAML single sign-on for an organization", runSAML},
 		{"webhook", "create and manage webhook endpoints; list their deliveries", runWebhook},
 		{"console", "create setup links that sign owners into the web console", runConsole},
+		{"backup", "write a consistent copy of the SQLite database while it serves", runBackup},
+		{"restore", "make a new SQLite database from a backup", runRestore},
+		{"migrate-store", "move a SQLite database into PostgreSQL, verified", runMigrateStore},
 		{"version", "print the version", func(_ context.Context, env *environment, _ []string) error {
 			fmt.Fprintln(env.stdout, "roster", version)
 			return nil

@@ -59,6 +59,7 @@ var composition = map[string]bool{
 	"cmd/roster/surfaces.go": true,
 	"cmd/roster/serve.go":    true,
 	"cmd/roster/migrate.go":  true,
+	"cmd/roster/backup.go":   true,
 }
 
 func TestEveryPackageHasALayer(t *testing.T) {

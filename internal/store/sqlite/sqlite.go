@@ -293,3 +293,29 @@ func statsSignature(ctx context.Context, tx *sql.Tx) (string, error) {
 	}
 	return sig, nil
 }
+
+// Verify checks, without writing to it, that the file at path is a whole
+// SQLite database holding roster's schema: what a restore must know of a
+// backup before it becomes a database that serves.
+func Verify(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var result string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check(1)`).Scan(&result); err != nil {
+		return fmt.Errorf("read it as SQLite: %w", err)
+	}
+	if result != "ok" {
+		return fmt.Errorf("integrity check failed: %s", result)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
+		return fmt.Errorf("it holds no roster schema")
+	}
+	return nil
+}
