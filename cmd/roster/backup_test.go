@@ -139,11 +139,11 @@ func TestBackupWhileWritingRestores(t *testing.T) {
 	defer db.Close()
 	var users, userEvents, events, maxSeq, orgSeq int64
 	for q, dst := range map[string]*int64{
-		`SELECT COUNT(*) FROM users`:                             &users,
+		`SELECT COUNT(*) FROM users`:                              &users,
 		`SELECT COUNT(*) FROM events WHERE type = 'user.created'`: &userEvents,
-		`SELECT COUNT(*) FROM events`:                            &events,
-		`SELECT COALESCE(MAX(seq), 0) FROM events`:               &maxSeq,
-		`SELECT event_seq FROM orgs`:                             &orgSeq,
+		`SELECT COUNT(*) FROM events`:                             &events,
+		`SELECT COALESCE(MAX(seq), 0) FROM events`:                &maxSeq,
+		`SELECT event_seq FROM orgs`:                              &orgSeq,
 	} {
 		if err := db.QueryRow(q).Scan(dst); err != nil {
 			t.Fatalf("%s: %v", q, err)
