@@ -34,6 +34,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	drain := f.Duration("drain-delay", 0, "how long /readyz reports 503 before the listener closes, for load balancers")
 	var ssoOpts ssoOptions
 	ssoOpts.register(f)
+	var keep retentionFlags
+	keep.register(f)
 	lookupMB := f.Int("scim-lookup-cache-mb", scim.DefaultLookupCacheBytes>>20, "memory, in MiB, for answering SCIM userName lookups without the database (exact: each lookup checks the organization's event log first); 0 turns it off")
 	gcPercent := f.Int("gc-percent", 200, "Go garbage-collector target (GOGC): the heap may grow this many percent over live data before a collection; the GOGC environment variable wins when set")
 	allowPrivate := f.Bool(allowPrivateFlag, false, allowPrivateUsage)
@@ -50,6 +52,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 			return fmt.Errorf("--gc-percent %d: use a positive percentage (Go's default is 100)", *gcPercent)
 		}
 		debug.SetGCPercent(*gcPercent)
+	}
+	policy, err := keep.policy()
+	if err != nil {
+		return err
 	}
 	if *lookupMB < 0 {
 		return fmt.Errorf("--scim-lookup-cache-mb %d: use 0 (off) or a size in MiB", *lookupMB)
@@ -89,6 +95,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer startWebhooks(ctx, s, logger, &db, *allowPrivate)()
+	defer startRetention(ctx, s, policy, logger)()
 	srv := server.New(&server.Server{
 		Listener: ln, Logger: logger, Registry: reg, Ready: s,
 		ShutdownTimeout: *shutdown, DrainDelay: *drain, MaxBody: scim.MaxBody,

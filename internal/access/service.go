@@ -21,6 +21,7 @@ type serviceStore interface {
 	GetGroup(ctx context.Context, orgID, id string) (store.Group, error)
 	GetUser(ctx context.Context, orgID, id string) (store.User, error)
 	ListEvents(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error)
+	EventHorizon(ctx context.Context, orgID string) (int64, error)
 }
 
 // Service manages workspaces, folders, grants, direct memberships,
@@ -350,7 +351,26 @@ func (s *Service) join(ctx context.Context, actor store.Actor, orgID, userID str
 	return added, s.changed(orgID, nil)
 }
 
-// Events returns the organization's events after seq, at most limit.
+// Events returns the organization's events after seq, at most limit. A
+// consumer resuming from a seq that retention has since deleted past gets
+// a fault.Gone saying so, not a page that silently skips what it missed.
 func (s *Service) Events(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error) {
-	return s.Store.ListEvents(ctx, orgID, after, limit)
+	evs, err := s.Store.ListEvents(ctx, orgID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	// Only a page that does not start right after `after` can hide a
+	// purge; a page that does costs no second query.
+	if len(evs) > 0 && evs[0].Seq == after+1 {
+		return evs, nil
+	}
+	horizon, err := s.Store.EventHorizon(ctx, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("events of %s: %w", orgID, err)
+	}
+	if after < horizon {
+		return nil, fault.Gonef("events up to seq %d are no longer kept (roster keeps events for its retention period); "+
+			"resume from after=%d and reconcile what changed before it from the current state (GET /api/v1/users, /api/v1/groups)", horizon, horizon)
+	}
+	return evs, nil
 }

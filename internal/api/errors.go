@@ -45,6 +45,7 @@ var byKind = map[fault.Kind]struct {
 	// Code "forbidden", as before the seam: host apps branch on it; the
 	// message says which kind of credential the endpoint takes.
 	fault.WrongCredential: {http.StatusForbidden, "forbidden"},
+	fault.Gone:            {http.StatusGone, "gone"},
 }
 
 // answer maps any error to the API's answer; it is the one place that

@@ -36,6 +36,7 @@ var layer = map[string]string{
 	"internal/token":     "domain",
 	"internal/sso":       "domain",
 	"internal/events":    "domain",
+	"internal/retention": "domain",
 
 	"internal/store":           "store",
 	"internal/store/sqlstore":  "store",
@@ -55,11 +56,12 @@ var layer = map[string]string{
 // composition lists the files that open the database and hand it to the
 // domain services: the only edge files that may name an engine.
 var composition = map[string]bool{
-	"cmd/roster/db.go":       true,
-	"cmd/roster/surfaces.go": true,
-	"cmd/roster/serve.go":    true,
-	"cmd/roster/migrate.go":  true,
-	"cmd/roster/backup.go":   true,
+	"cmd/roster/db.go":        true,
+	"cmd/roster/surfaces.go":  true,
+	"cmd/roster/serve.go":     true,
+	"cmd/roster/migrate.go":   true,
+	"cmd/roster/backup.go":    true,
+	"cmd/roster/retention.go": true,
 }
 
 func TestEveryPackageHasALayer(t *testing.T) {

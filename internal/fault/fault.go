@@ -44,6 +44,9 @@ const (
 	// WrongCredential: a valid credential of another kind than the surface
 	// takes (a SCIM token on the host API).
 	WrongCredential Kind = "wrong_credential"
+	// Gone: what was asked for existed and is no longer kept (events older
+	// than the retention period).
+	Gone Kind = "gone"
 )
 
 // Error returns the kind's name in words ("not found"); it is what a bare
@@ -82,6 +85,9 @@ func Invalidf(format string, args ...any) error { return New(Invalid, format, ar
 
 // NotFoundf returns a NotFound fault.
 func NotFoundf(format string, args ...any) error { return New(NotFound, format, args...) }
+
+// Gonef returns a Gone fault.
+func Gonef(format string, args ...any) error { return New(Gone, format, args...) }
 
 // Forbiddenf returns a Forbidden fault.
 func Forbiddenf(format string, args ...any) error { return New(Forbidden, format, args...) }

@@ -186,6 +186,7 @@ type Store interface {
 	OrgStore
 	TokenStore
 	EventStore
+	RetentionStore
 	UserStore
 	GroupStore
 	AccessStore

@@ -78,6 +78,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Console", testConsole},
 		{"Webhooks", testWebhooks},
 		{"WebhookLeases", testWebhookLeases},
+		{"Retention", testRetention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
