@@ -46,7 +46,6 @@ func (s *DB) groupWrite(ctx context.Context, actor store.Actor, orgID string, fn
 // never a caller's, because interrupting SQLite mid-statement can roll back
 // the whole transaction, and with it other callers' writes.
 func (s *DB) committer() {
-	defer close(s.stopped)
 	for {
 		var first *job
 		select {

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster/internal/store"
@@ -53,6 +54,14 @@ type Dialect struct {
 	// writes. It suits engines where writers queue anyway: SQLite's single
 	// writer, PostgreSQL's per-organization event counter.
 	GroupCommit bool
+	// Committers is how many group committers run at once (1 when 0).
+	// SQLite has one writer, so one. On PostgreSQL a committer spends most
+	// of a batch waiting on round trips and on its commit's WAL flush;
+	// several overlap those waits, and batches of different organizations
+	// run side by side instead of queueing behind each other. Batches of
+	// one organization still number its events in commit order: each takes
+	// the organization's counter row last and holds it to its commit.
+	Committers int
 	// NotifyRevoked, when set, runs in the transaction that revokes a token
 	// or key, with its id as $1, to tell the other instances (see
 	// Options.WatchRevoked).
@@ -65,7 +74,7 @@ type DB struct {
 	d    Dialect
 	now  func() time.Time
 
-	// Group commit: writes queue here for the single writer goroutine.
+	// Group commit: writes queue here for the committers.
 	queue   chan *job
 	stop    chan struct{}
 	stopped chan struct{}
@@ -113,7 +122,19 @@ func New(d Dialect, o Options) *DB {
 		s.queue = make(chan *job, 256)
 		s.stop = make(chan struct{})
 		s.stopped = make(chan struct{})
-		go s.committer()
+		n := max(d.Committers, 1)
+		var wg sync.WaitGroup
+		wg.Add(n)
+		for range n {
+			go func() {
+				defer wg.Done()
+				s.committer()
+			}()
+		}
+		go func() {
+			wg.Wait()
+			close(s.stopped)
+		}()
 	}
 	return s
 }
