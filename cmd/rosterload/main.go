@@ -33,6 +33,7 @@ func scenarios() []scenario {
 		{"authzen", "AuthZEN evaluations (single, or batches with -batch N) for random users and resources of a seeded organization", runAuthZEN},
 		{"seed-access", "write the access benchmark dataset (100k users, 1k groups, 1k workspaces, 10k folders) to a database", runSeedAccess},
 		{"seed-scim", "write users as scim-users stores them (1M by default) straight through the store, and print a SCIM token", runSeedSCIM},
+		{"soak", "a steady mix of Okta and Entra traffic for up to 2h, printing latency, RSS, heap, goroutines and open files every minute", runSoak},
 	}, scimScenarios()...)
 }
 
