@@ -30,7 +30,7 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-//go:embed templates/*.html
+//go:embed templates
 var templateFS embed.FS
 
 //go:embed assets
@@ -76,6 +76,10 @@ type Handler struct {
 	Orgs   Orgs
 	Groups Groups
 	SAML   SAML
+	// Sharing, WhoHas and Names serve the workspace and folder pages.
+	Sharing Sharing
+	WhoHas  WhoHas
+	Names   Names
 	// BaseURL is roster's public URL, without a trailing slash: the SCIM
 	// base URL shown is BaseURL + "/scim/v2", and an https BaseURL makes the
 	// session cookie Secure.
@@ -100,9 +104,10 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		if name == "layout" {
 			continue
 		}
-		// Every page shares the layout; a page template is named after its
-		// file, so adding a page is adding a file.
-		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", file))
+		// Every page shares the layout and the partials (blocks several
+		// pages include); a page template is named after its file, so
+		// adding a page is adding a file.
+		h.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", file))
 	}
 	assets, err := fs.Sub(assetFS, "assets")
 	if err != nil {
@@ -134,6 +139,24 @@ func (h *Handler) routes() map[string]pageFunc {
 		"GET " + Prefix + "/tokens":              h.tokens,
 		"POST " + Prefix + "/tokens":             h.createToken,
 		"POST " + Prefix + "/tokens/{id}/revoke": h.revokeToken,
+
+		"GET " + Prefix + "/workspaces":                                          h.workspaces,
+		"POST " + Prefix + "/workspaces":                                         h.createWorkspace,
+		"GET " + Prefix + "/workspaces/{id}":                                     h.workspace,
+		"POST " + Prefix + "/workspaces/{id}/rename":                             h.renameWorkspace,
+		"GET " + Prefix + "/workspaces/{id}/delete":                              h.confirmDeleteWorkspace,
+		"POST " + Prefix + "/workspaces/{id}/delete":                             h.deleteWorkspace,
+		"POST " + Prefix + "/workspaces/{id}/folders":                            h.createFolder,
+		"POST " + Prefix + "/workspaces/{id}/grants":                             h.putGrant,
+		"POST " + Prefix + "/workspaces/{id}/members/{uid}/remove":               h.removeMember,
+		"GET " + Prefix + "/workspaces/{id}/access":                              h.whoHasAccess,
+		"GET " + Prefix + "/workspaces/{id}/folders/{fid}":                       h.folder,
+		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/edit":                 h.editFolder,
+		"GET " + Prefix + "/workspaces/{id}/folders/{fid}/delete":                h.confirmDeleteFolder,
+		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/delete":               h.deleteFolder,
+		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/grants":               h.putGrant,
+		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/members/{uid}/remove": h.removeMember,
+		"GET " + Prefix + "/workspaces/{id}/folders/{fid}/access":                h.whoHasAccess,
 	}
 }
 

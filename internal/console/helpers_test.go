@@ -31,6 +31,7 @@ type env struct {
 	store  store.Store
 	tokens *token.Service
 	acc    *access.Service
+	dir    *directory.Service
 	srv    *httptest.Server
 }
 
@@ -56,13 +57,17 @@ func newEnv(t testing.TB, s store.Store) *env {
 	res := &access.Resolver{Store: s, Logger: slog.New(slog.DiscardHandler)}
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	e.acc = &access.Service{Store: s, Resolver: res}
+	e.dir = dir
 	provisioning := &scim.Handler{Directory: dir, Orgs: e.acc, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
 	owners := &console.Handler{
-		Tokens: e.tokens,
-		Orgs:   e.acc,
-		Groups: dir,
-		SAML:   &sso.Service{Store: s},
-		Logger: slog.New(slog.DiscardHandler),
+		Tokens:  e.tokens,
+		Orgs:    e.acc,
+		Groups:  dir,
+		SAML:    &sso.Service{Store: s},
+		Sharing: e.acc,
+		WhoHas:  res,
+		Names:   dir,
+		Logger:  slog.New(slog.DiscardHandler),
 	}
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
 	e.srv = httptest.NewServer(srv)
