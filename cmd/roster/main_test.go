@@ -96,8 +96,20 @@ func TestCLIScriptable(t *testing.T) {
 			if !strings.HasPrefix(key, "roster_api_") {
 				t.Errorf("apikey create printed %q", key)
 			}
-			if out := mustRoster(t, env, "org", "settings", "--org", org, "--group-removal", "keep", "--allow-members-create-workspaces=false").stdout; out != "allow_members_create_workspaces=false\ngroup_removal=keep\n" {
+			if out := mustRoster(t, env, "org", "settings", "--org", org, "--group-removal", "keep", "--allow-members-create-workspaces=false").stdout; out != "allow_members_create_workspaces=false\ngroup_removal=keep\nsign_in_redirect_url=\nscim_rate_limit=0\n" {
 				t.Errorf("org settings = %q", out)
+			}
+			if out := mustRoster(t, env, "org", "settings", "--org", org, "--sign-in-redirect-url", "https://app.example.com/sso", "--scim-rate-limit", "50").stdout; out != "allow_members_create_workspaces=false\ngroup_removal=keep\nsign_in_redirect_url=https://app.example.com/sso\nscim_rate_limit=50\n" {
+				t.Errorf("org settings = %q", out)
+			}
+			if out := mustRoster(t, env, "org", "settings", "--org", org, "--sign-in-redirect-url", "").stdout; !strings.Contains(out, "sign_in_redirect_url=\nscim_rate_limit=50\n") {
+				t.Errorf("clearing the redirect URL: org settings = %q", out)
+			}
+			if _, err := roster(t, env, "org", "settings", "--org", org, "--sign-in-redirect-url", "http://app.example.com/sso"); err == nil || !strings.Contains(err.Error(), "https") {
+				t.Errorf("http redirect URL err = %v, want one asking for https", err)
+			}
+			if _, err := roster(t, env, "org", "settings", "--org", org, "--scim-rate-limit", "-3"); err == nil || !strings.Contains(err.Error(), "scim_rate_limit") {
+				t.Errorf("negative rate limit err = %v", err)
 			}
 			if _, err := roster(t, env, "org", "settings", "--org", org, "--group-removal", "sometimes"); err == nil || !strings.Contains(err.Error(), "revoke") {
 				t.Errorf("bad group removal err = %v, want one naming the choices", err)

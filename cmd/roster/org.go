@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
 	"text/tabwriter"
@@ -124,15 +125,20 @@ func orgSetPlan(ctx context.Context, env *environment, args []string) error {
 }
 
 func orgSettings(ctx context.Context, env *environment, args []string) error {
-	f := newFlags(env, "org settings", "org settings --org ID [--allow-members-create-workspaces=true|false] [--group-removal revoke|keep]",
+	f := newFlags(env, "org settings", "org settings --org ID [--allow-members-create-workspaces=true|false] [--group-removal revoke|keep]\n"+
+		"    [--sign-in-redirect-url URL] [--scim-rate-limit N]",
 		"Shows an organization's settings, changing those given.\n"+
 			"group-removal decides what happens to workspace and folder members who joined through a group\n"+
-			"once the group no longer gives them access: \"revoke\" ends their access, \"keep\" keeps them\nuntil removed by hand.")
+			"once the group no longer gives them access: \"revoke\" ends their access, \"keep\" keeps them\nuntil removed by hand.\n"+
+			"sign-in-redirect-url is where a successful sign-in hands the browser to the host app (\"\" clears it);\n"+
+			"scim-rate-limit is the requests per second each SCIM token may make (0: the instance's default).")
 	var db dbFlags
 	db.register(f)
 	id := f.String("org", "", "organization id (required)")
 	allow := f.String("allow-members-create-workspaces", "", "true: members may create workspaces; false: only owners")
 	removal := f.String("group-removal", "", `"revoke" or "keep"`)
+	redirect := f.String("sign-in-redirect-url", "", `host app URL a sign-in hands off to, with ?code=&state= ("" clears it)`)
+	rate := f.Int("scim-rate-limit", 0, "requests per second per SCIM token (0: the instance's default)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -159,11 +165,20 @@ func orgSettings(ctx context.Context, env *environment, args []string) error {
 	if *removal != "" {
 		patch.GroupRemoval = (*store.GroupRemoval)(removal)
 	}
+	f.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "sign-in-redirect-url":
+			patch.SignInRedirectURL = redirect
+		case "scim-rate-limit":
+			patch.SCIMRateLimit = rate
+		}
+	})
 	if patch != (access.SettingsPatch{}) {
 		if o, err = svc.orgs.UpdateSettings(ctx, cliActor, *id, patch); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(env.stdout, "allow_members_create_workspaces=%t\ngroup_removal=%s\n", o.Settings.AllowMembersCreateWorkspaces, o.Settings.GroupRemoval)
+	fmt.Fprintf(env.stdout, "allow_members_create_workspaces=%t\ngroup_removal=%s\nsign_in_redirect_url=%s\nscim_rate_limit=%d\n",
+		o.Settings.AllowMembersCreateWorkspaces, o.Settings.GroupRemoval, o.Settings.SignInRedirectURL, o.Settings.SCIMRateLimit)
 	return nil
 }

@@ -6,6 +6,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
@@ -78,6 +79,47 @@ func (s *Service) SetPlan(ctx context.Context, actor store.Actor, orgID string, 
 type SettingsPatch struct {
 	AllowMembersCreateWorkspaces *bool               `json:"allow_members_create_workspaces"`
 	GroupRemoval                 *store.GroupRemoval `json:"group_removal"`
+	// SignInRedirectURL: "" clears it (the instance's default applies).
+	SignInRedirectURL *string `json:"sign_in_redirect_url"`
+	// SCIMRateLimit: 0 means the instance's default.
+	SCIMRateLimit *int `json:"scim_rate_limit"`
+}
+
+// MaxSCIMRateLimit bounds the per-organization SCIM rate limit: more than
+// this per token is no limit at all, and a typo should not make it so.
+const MaxSCIMRateLimit = 10000
+
+// CheckRedirectURL reports whether u may be a sign-in hand-off target: an
+// absolute https URL (http only to a loopback host, for development)
+// without credentials or fragment, since roster appends ?code=&state= to it
+// and sends a browser there with a one-time code.
+func CheckRedirectURL(u string) error {
+	if len(u) > 2048 {
+		return errorf(fault.Invalid, "sign_in_redirect_url is longer than 2048 characters")
+	}
+	p, err := url.Parse(u)
+	if err != nil || !p.IsAbs() || p.Host == "" {
+		return errorf(fault.Invalid, "sign_in_redirect_url must be an absolute URL such as https://app.example.com/sso/callback, not %q", u)
+	}
+	host := p.Hostname()
+	loopback := host == "localhost" || host == "127.0.0.1" || host == "::1"
+	switch {
+	case p.Scheme == "https":
+	case p.Scheme == "http" && loopback:
+	default:
+		return errorf(fault.Invalid, "sign_in_redirect_url must use https (http is allowed only to localhost), not %q", p.Scheme)
+	}
+	if p.User != nil {
+		return errorf(fault.Invalid, "sign_in_redirect_url must not carry a user name or password")
+	}
+	if p.Fragment != "" || strings.Contains(u, "#") {
+		return errorf(fault.Invalid, "sign_in_redirect_url must not have a #fragment: roster adds ?code=…&state= to it")
+	}
+	q := p.Query()
+	if q.Has("code") || q.Has("state") {
+		return errorf(fault.Invalid, "sign_in_redirect_url must not already have a code or state parameter: roster adds them")
+	}
+	return nil
 }
 
 // UpdateSettings changes an organization's settings. Switching
@@ -98,6 +140,20 @@ func (s *Service) UpdateSettings(ctx context.Context, actor store.Actor, orgID s
 			return o, errorf(fault.Invalid, "group_removal must be %q or %q, not %q", store.GroupRemovalRevoke, store.GroupRemovalKeep, *p.GroupRemoval)
 		}
 		set.GroupRemoval = *p.GroupRemoval
+	}
+	if p.SignInRedirectURL != nil {
+		if *p.SignInRedirectURL != "" {
+			if err := CheckRedirectURL(*p.SignInRedirectURL); err != nil {
+				return o, err
+			}
+		}
+		set.SignInRedirectURL = *p.SignInRedirectURL
+	}
+	if p.SCIMRateLimit != nil {
+		if *p.SCIMRateLimit < 0 || *p.SCIMRateLimit > MaxSCIMRateLimit {
+			return o, errorf(fault.Invalid, "scim_rate_limit must be between 0 (the instance's default) and %d requests per second, not %d", MaxSCIMRateLimit, *p.SCIMRateLimit)
+		}
+		set.SCIMRateLimit = *p.SCIMRateLimit
 	}
 	if set == o.Settings {
 		return o, nil

@@ -118,6 +118,13 @@ type Settings struct {
 	// GroupRemoval is the policy for joined members who lose eligibility.
 	// Default revoke.
 	GroupRemoval GroupRemoval `json:"group_removal"`
+	// SignInRedirectURL is where a successful SAML sign-in hands the
+	// browser to the host app, with ?code=…&state=…. Empty: the
+	// instance's default, and without one roster's own member page.
+	SignInRedirectURL string `json:"sign_in_redirect_url"`
+	// SCIMRateLimit is the requests per second each of the organization's
+	// SCIM tokens may make. 0: the instance's default.
+	SCIMRateLimit int `json:"scim_rate_limit"`
 }
 
 // DefaultSettings returns the settings of a new organization.

@@ -9,26 +9,26 @@ import (
 	"github.com/rosterhq/roster/internal/store"
 )
 
-const orgColumns = `id, name, plan, allow_members_create_workspaces, group_removal, created_at, updated_at`
+const orgColumns = `id, name, plan, allow_members_create_workspaces, group_removal, sign_in_redirect_url, scim_rate_limit, created_at, updated_at`
 
 func scanOrg(row interface{ Scan(...any) error }) (store.Org, error) {
 	var o store.Org
 	err := row.Scan(&o.ID, &o.Name, &o.Plan, &o.Settings.AllowMembersCreateWorkspaces,
-		&o.Settings.GroupRemoval, &o.CreatedAt, &o.UpdatedAt)
+		&o.Settings.GroupRemoval, &o.Settings.SignInRedirectURL, &o.Settings.SCIMRateLimit, &o.CreatedAt, &o.UpdatedAt)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return o, err
 }
 
 // CreateOrg stores a new organization.
 func (s *DB) CreateOrg(ctx context.Context, actor store.Actor, o store.Org) (store.Org, error) {
-	if !o.Plan.Valid() || !o.Settings.GroupRemoval.Valid() || o.ID == "" || o.Name == "" {
+	if !o.Plan.Valid() || !o.Settings.GroupRemoval.Valid() || o.Settings.SCIMRateLimit < 0 || o.ID == "" || o.Name == "" {
 		return store.Org{}, fmt.Errorf("create organization: id, name, plan and group removal policy are required: %w", store.ErrInvalid)
 	}
 	err := s.write(ctx, actor, o.ID, func(t *tx) error {
 		o.CreatedAt, o.UpdatedAt = t.now, t.now
-		_, err := t.ExecContext(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		_, err := t.ExecContext(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			o.ID, o.Name, o.Plan, o.Settings.AllowMembersCreateWorkspaces, o.Settings.GroupRemoval,
-			s.t(t.now), s.t(t.now))
+			o.Settings.SignInRedirectURL, o.Settings.SCIMRateLimit, s.t(t.now), s.t(t.now))
 		if s.d.IsUnique(err) {
 			return &store.ConflictError{Field: "id", Value: o.ID}
 		}
@@ -108,6 +108,9 @@ func (s *DB) SetOrgSettings(ctx context.Context, actor store.Actor, id string, s
 		return store.Org{}, fmt.Errorf("set settings of %s: group removal must be %q or %q: %w",
 			id, store.GroupRemovalRevoke, store.GroupRemovalKeep, store.ErrInvalid)
 	}
+	if set.SCIMRateLimit < 0 {
+		return store.Org{}, fmt.Errorf("set settings of %s: scim rate limit must not be negative: %w", id, store.ErrInvalid)
+	}
 	var o store.Org
 	err := s.write(ctx, actor, id, func(t *tx) error {
 		old, err := scanOrg(t.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = $1`, id))
@@ -115,8 +118,9 @@ func (s *DB) SetOrgSettings(ctx context.Context, actor store.Actor, id string, s
 			return notFound(err)
 		}
 		o, err = scanOrg(t.QueryRowContext(ctx, `UPDATE orgs SET allow_members_create_workspaces = $2,
-			group_removal = $3, updated_at = $4 WHERE id = $1 RETURNING `+orgColumns,
-			id, set.AllowMembersCreateWorkspaces, set.GroupRemoval, s.t(t.now)))
+			group_removal = $3, sign_in_redirect_url = $4, scim_rate_limit = $5, updated_at = $6
+			WHERE id = $1 RETURNING `+orgColumns,
+			id, set.AllowMembersCreateWorkspaces, set.GroupRemoval, set.SignInRedirectURL, set.SCIMRateLimit, s.t(t.now)))
 		if err != nil {
 			return err
 		}

@@ -86,7 +86,7 @@ func (s *DB) AccessSnapshot(ctx context.Context, orgID string) (store.AccessSnap
 func scanOrgSeq(row scanner, seq *int64) (store.Org, error) {
 	var o store.Org
 	err := row.Scan(&o.ID, &o.Name, &o.Plan, &o.Settings.AllowMembersCreateWorkspaces,
-		&o.Settings.GroupRemoval, &o.CreatedAt, &o.UpdatedAt, seq)
+		&o.Settings.GroupRemoval, &o.Settings.SignInRedirectURL, &o.Settings.SCIMRateLimit, &o.CreatedAt, &o.UpdatedAt, seq)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return o, err
 }

@@ -195,10 +195,17 @@ func testOrgs(t *testing.T, s store.Store) {
 	if _, err := s.SetOrgPlan(ctx, cli, "nope", store.PlanFree); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetOrgPlan(nope) err = %v, want ErrNotFound", err)
 	}
-	set := store.Settings{AllowMembersCreateWorkspaces: false, GroupRemoval: store.GroupRemovalKeep}
+	set := store.Settings{AllowMembersCreateWorkspaces: false, GroupRemoval: store.GroupRemovalKeep,
+		SignInRedirectURL: "https://app.example.com/sso/callback?tenant=acme", SCIMRateLimit: 40}
 	o3, err := s.SetOrgSettings(ctx, cli, o.ID, set)
 	if err != nil || o3.Settings != set {
 		t.Fatalf("SetOrgSettings = %+v, %v", o3, err)
+	}
+	if got, err := s.GetOrg(ctx, o.ID); err != nil || got.Settings != set {
+		t.Fatalf("GetOrg after SetOrgSettings = %+v, %v; want settings %+v", got, err, set)
+	}
+	if _, err := s.SetOrgSettings(ctx, cli, o.ID, store.Settings{GroupRemoval: store.GroupRemovalKeep, SCIMRateLimit: -1}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("SetOrgSettings(rate -1) err = %v, want ErrInvalid", err)
 	}
 	if _, err := s.SetOrgSettings(ctx, cli, o.ID, store.Settings{GroupRemoval: "maybe"}); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("SetOrgSettings(maybe) err = %v, want ErrInvalid", err)
