@@ -89,7 +89,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ln.Close()
 		return err
 	}
-	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes)
+	reqLog, stopReqLog := startRequestLog(ctx, s, policy.Requests, reg, logger)
+	defer stopReqLog()
+	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, reqLog, int(policy.Requests/(24*time.Hour)))
 	if err != nil {
 		ln.Close()
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
 	"github.com/rosterhq/roster/internal/events"
+	"github.com/rosterhq/roster/internal/reqlog"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/signin"
@@ -27,8 +28,10 @@ import (
 
 // surfaces builds the HTTP surfaces mounted on the server. baseURL is the
 // public URL of roster, used in the locations it hands out; lookupBytes is
-// scim.Handler.LookupCacheBytes.
-func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int) ([]server.Mounter, error) {
+// scim.Handler.LookupCacheBytes; reqLog, when not nil, records SCIM
+// requests for the provisioning log, kept reqLogDays.
+func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int,
+	reqLog *reqlog.Recorder, reqLogDays int) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second, Logger: logger} // Logger: who creates and revokes admin keys
 	// On PostgreSQL, revocations made through other instances reach this
 	// one's token cache at once.
@@ -43,19 +46,25 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	acc := &access.Service{Store: s, Resolver: resolver}
 	signIn := ssoSurface(ctx, s, dir, acc, logger, baseURL, ssoOpts)
 	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
+	if reqLog != nil {
+		// A nil *Recorder in the interface would not be a nil Log.
+		provisioning.Log = reqLog
+	}
 	signIn.Renderer = provisioning
 	return []server.Mounter{
 		provisioning,
 		&console.Handler{
-			Tokens:  tokens,
-			Orgs:    acc,
-			Groups:  dir,
-			SAML:    signIn.Service,
-			Sharing: acc,
-			WhoHas:  resolver,
-			Names:   dir,
-			BaseURL: baseURL,
-			Logger:  logger,
+			Tokens:         tokens,
+			Orgs:           acc,
+			Groups:         dir,
+			SAML:           signIn.Service,
+			Sharing:        acc,
+			WhoHas:         resolver,
+			Names:          dir,
+			Requests:       &reqlog.Service{Store: s},
+			RequestLogDays: reqLogDays,
+			BaseURL:        baseURL,
+			Logger:         logger,
 		},
 		signIn,
 		&api.Handler{

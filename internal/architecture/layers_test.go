@@ -37,6 +37,7 @@ var layer = map[string]string{
 	"internal/sso":       "domain",
 	"internal/events":    "domain",
 	"internal/retention": "domain",
+	"internal/reqlog":    "domain",
 
 	"internal/store":           "store",
 	"internal/store/sqlstore":  "store",

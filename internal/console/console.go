@@ -80,6 +80,10 @@ type Handler struct {
 	Sharing Sharing
 	WhoHas  WhoHas
 	Names   Names
+	// Requests reads the provisioning log; RequestLogDays is how long it
+	// is kept, said on the page (0: not said).
+	Requests       Requests
+	RequestLogDays int
 	// BaseURL is roster's public URL, without a trailing slash: the SCIM
 	// base URL shown is BaseURL + "/scim/v2", and an https BaseURL makes the
 	// session cookie Secure.
@@ -157,6 +161,9 @@ func (h *Handler) routes() map[string]pageFunc {
 		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/grants":               h.putGrant,
 		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/members/{uid}/remove": h.removeMember,
 		"GET " + Prefix + "/workspaces/{id}/folders/{fid}/access":                h.whoHasAccess,
+
+		"GET " + Prefix + "/provisioning":      h.provisioning,
+		"GET " + Prefix + "/provisioning/{id}": h.provisioningRequest,
 	}
 }
 

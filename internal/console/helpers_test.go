@@ -12,10 +12,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/reqlog"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/sso"
@@ -33,6 +35,8 @@ type env struct {
 	acc    *access.Service
 	dir    *directory.Service
 	srv    *httptest.Server
+	// log records the SCIM requests for the provisioning log.
+	log *reqlog.Recorder
 }
 
 // engines are the stores the console is tested on.
@@ -58,7 +62,12 @@ func newEnv(t testing.TB, s store.Store) *env {
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	e.acc = &access.Service{Store: s, Resolver: res}
 	e.dir = dir
-	provisioning := &scim.Handler{Directory: dir, Orgs: e.acc, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
+	e.log = &reqlog.Recorder{Store: s, Logger: slog.New(slog.DiscardHandler), Flush: 10 * time.Millisecond}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.log.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done }) // before the store closes
+	provisioning := &scim.Handler{Directory: dir, Orgs: e.acc, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler), Log: e.log}
 	owners := &console.Handler{
 		Tokens:  e.tokens,
 		Orgs:    e.acc,
@@ -68,6 +77,9 @@ func newEnv(t testing.TB, s store.Store) *env {
 		WhoHas:  res,
 		Names:   dir,
 		Logger:  slog.New(slog.DiscardHandler),
+
+		Requests:       &reqlog.Service{Store: s},
+		RequestLogDays: 30,
 	}
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
 	e.srv = httptest.NewServer(srv)

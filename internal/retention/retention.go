@@ -1,5 +1,6 @@
 // Package retention deletes what roster keeps only for a while — events
-// past their retention period, the webhook delivery log — in small
+// past their retention period, the webhook delivery log, the provisioning
+// log — in small
 // batches, in the background, so the tables stop growing with every IdP
 // sync cycle without a purge ever holding the writer for long.
 //
@@ -18,6 +19,7 @@ import (
 type Store interface {
 	PurgeEvents(ctx context.Context, before time.Time, limit int) (int64, error)
 	PurgeDeliveries(ctx context.Context, before time.Time, limit int) (int64, error)
+	PurgeRequests(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
 // Defaults: a year and a month of events (an audit year with room), and a
@@ -26,14 +28,19 @@ type Store interface {
 const (
 	DefaultEvents     = 400 * 24 * time.Hour
 	DefaultDeliveries = 30 * 24 * time.Hour
-	DefaultBatch      = 1000
-	DefaultInterval   = time.Hour
+	// DefaultRequests keeps the provisioning log a month: long enough to
+	// look back over an Entra cycle's failures after a holiday.
+	DefaultRequests = 30 * 24 * time.Hour
+	DefaultBatch    = 1000
+	DefaultInterval = time.Hour
 )
 
 // Policy says how long each kind is kept; zero keeps it forever.
 type Policy struct {
 	Events     time.Duration
 	Deliveries time.Duration
+	// Requests is the provisioning log's.
+	Requests time.Duration
 }
 
 // Service runs the purges. Its fields are its dependencies and settings;
@@ -55,7 +62,7 @@ type Service struct {
 
 // Purged is what one round deleted.
 type Purged struct {
-	Events, Deliveries int64
+	Events, Deliveries, Requests int64
 }
 
 func (s *Service) batch() int {
@@ -84,6 +91,7 @@ func (s *Service) RunOnce(ctx context.Context) (Purged, error) {
 	}{
 		{s.Policy.Events, s.Store.PurgeEvents, &p.Events},
 		{s.Policy.Deliveries, s.Store.PurgeDeliveries, &p.Deliveries},
+		{s.Policy.Requests, s.Store.PurgeRequests, &p.Requests},
 	} {
 		if k.keep <= 0 {
 			continue
@@ -129,8 +137,9 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case err != nil:
 			logger.WarnContext(ctx, "retention round failed; the next round retries", "err", err)
-		case p.Events > 0 || p.Deliveries > 0:
-			logger.InfoContext(ctx, "retention deleted old records", "events", p.Events, "webhook_deliveries", p.Deliveries)
+		case p.Events > 0 || p.Deliveries > 0 || p.Requests > 0:
+			logger.InfoContext(ctx, "retention deleted old records", "events", p.Events, "webhook_deliveries", p.Deliveries,
+				"provisioning_log", p.Requests)
 		}
 		select {
 		case <-ctx.Done():

@@ -120,6 +120,9 @@ type Handler struct {
 	// lookups without the store (see lookupCache);
 	// DefaultLookupCacheBytes when 0, no cache when negative.
 	LookupCacheBytes int
+	// Log, when set, receives every request a token of an organization
+	// made, once answered, for the provisioning log.
+	Log RequestLog
 
 	orgs ttlcache.Cache[string, store.Org]
 
@@ -208,7 +211,7 @@ type caller struct {
 // as a SCIM error.
 func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *caller) error) http.Handler {
 	surface := &auth.Surface{Name: "SCIM", Accept: []auth.Kind{auth.SCIMToken}, Tokens: h.Tokens}
-	return surface.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return surface.Require(h.logged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.caller(r)
 		if err == nil {
 			err = fn(w, r, c)
@@ -216,7 +219,7 @@ func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *cal
 		if err != nil {
 			h.writeError(w, r, err)
 		}
-	}), h.writeError)
+	})), h.writeError)
 }
 
 // caller returns the client the seam authenticated, with its organization.

@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/reqlog"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/store"
@@ -30,6 +32,8 @@ type env struct {
 	org    string
 	token  string
 	tokens *token.Service
+	// log is the provisioning log's recorder, writing to store.
+	log *reqlog.Recorder
 }
 
 // engines runs fn against SQLite and, when configured, PostgreSQL.
@@ -62,10 +66,16 @@ func newEnv(t testing.TB, s store.Store) *env {
 	t.Helper()
 	t.Cleanup(func() { s.Close() })
 	e := &env{t: t, store: s, tokens: &token.Service{Store: s}}
+	e.log = &reqlog.Recorder{Store: s, Logger: slog.New(slog.DiscardHandler), Flush: 10 * time.Millisecond}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.log.Run(ctx) }()
+	t.Cleanup(func() { stop(); <-done }) // before the store closes
 	h := &scim.Handler{
 		Directory: &directory.Service{Store: s}, Orgs: &access.Service{Store: s},
 		Tokens: e.tokens,
 		Logger: slog.New(slog.DiscardHandler),
+		Log:    e.log,
 	}
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler), MaxBody: 64 << 20}, h)
 	e.srv = httptest.NewServer(srv)

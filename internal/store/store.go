@@ -202,6 +202,7 @@ type Store interface {
 	ListingStore
 	ConsoleStore
 	WebhookStore
+	RequestLogStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error
