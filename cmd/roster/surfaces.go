@@ -63,6 +63,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Names:          dir,
 			Requests:       &reqlog.Service{Store: s},
 			RequestLogDays: reqLogDays,
+			MetadataFetch:  ssoOpts.allowOutbound,
 			BaseURL:        baseURL,
 			Logger:         logger,
 		},

@@ -64,9 +64,11 @@ type Groups interface {
 	QueryGroups(ctx context.Context, orgID string, q store.Query) (store.Page[store.Group], error)
 }
 
-// SAML reads an organization's SSO configuration; *sso.Service is it.
+// SAML reads and changes an organization's SSO configuration;
+// *sso.Service is it.
 type SAML interface {
 	Config(ctx context.Context, orgID string) (store.SAMLConfig, error)
+	SSO
 }
 
 // Handler serves the console. Its exported fields are its dependencies;
@@ -84,6 +86,10 @@ type Handler struct {
 	// is kept, said on the page (0: not said).
 	Requests       Requests
 	RequestLogDays int
+	// MetadataFetch lets owners give an IdP metadata URL for roster to
+	// fetch (roster serve --allow-outbound-http); without it they upload
+	// the file.
+	MetadataFetch bool
 	// BaseURL is roster's public URL, without a trailing slash: the SCIM
 	// base URL shown is BaseURL + "/scim/v2", and an https BaseURL makes the
 	// session cookie Secure.
@@ -161,6 +167,11 @@ func (h *Handler) routes() map[string]pageFunc {
 		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/grants":               h.putGrant,
 		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/members/{uid}/remove": h.removeMember,
 		"GET " + Prefix + "/workspaces/{id}/folders/{fid}/access":                h.whoHasAccess,
+
+		"GET " + Prefix + "/saml":              h.samlPage,
+		"GET " + Prefix + "/saml/metadata.xml": h.spMetadata,
+		"POST " + Prefix + "/saml/metadata":    h.setMetadata,
+		"POST " + Prefix + "/saml/settings":    h.saveSAMLSettings,
 
 		"GET " + Prefix + "/provisioning":      h.provisioning,
 		"GET " + Prefix + "/provisioning/{id}": h.provisioningRequest,

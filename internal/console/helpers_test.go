@@ -37,6 +37,7 @@ type env struct {
 	srv    *httptest.Server
 	// log records the SCIM requests for the provisioning log.
 	log *reqlog.Recorder
+	sso *sso.Service
 }
 
 // engines are the stores the console is tested on.
@@ -62,6 +63,7 @@ func newEnv(t testing.TB, s store.Store) *env {
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	e.acc = &access.Service{Store: s, Resolver: res}
 	e.dir = dir
+	e.sso = &sso.Service{Store: s, Orgs: e.acc, Users: dir}
 	e.log = &reqlog.Recorder{Store: s, Logger: slog.New(slog.DiscardHandler), Flush: 10 * time.Millisecond}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -72,7 +74,7 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Tokens:  e.tokens,
 		Orgs:    e.acc,
 		Groups:  dir,
-		SAML:    &sso.Service{Store: s},
+		SAML:    e.sso,
 		Sharing: e.acc,
 		WhoHas:  res,
 		Names:   dir,
@@ -84,7 +86,7 @@ func newEnv(t testing.TB, s store.Store) *env {
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
 	e.srv = httptest.NewServer(srv)
 	t.Cleanup(e.srv.Close)
-	provisioning.BaseURL, owners.BaseURL = e.srv.URL, e.srv.URL
+	provisioning.BaseURL, owners.BaseURL, e.sso.BaseURL = e.srv.URL, e.srv.URL, e.srv.URL
 	return e
 }
 

@@ -50,8 +50,8 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	steps := []step{
 		{Title: "Configure SAML single sign-on", Done: len(cfg.IdPMetadata) > 0,
-			Detail:  "Create a SAML app in Okta (Applications → Create App Integration → SAML 2.0) or Entra ID (Enterprise applications → New application → Single sign-on → SAML) and give roster its metadata:",
-			Command: "roster saml configure --org " + orgID + " --idp-metadata FILE --base-url " + strings.TrimSuffix(h.BaseURL, "/")},
+			Link: Prefix + "/saml", LinkLabel: "Set up SAML",
+			Detail: "Create a SAML app in Okta (Applications → Create App Integration → SAML 2.0) or Entra ID (Enterprise applications → New application → Single sign-on → SAML), paste roster's values and give roster its metadata."},
 		{Title: "Create a SCIM token", Done: active, Link: Prefix + "/tokens", LinkLabel: "Create a SCIM token",
 			Detail: "Okta: Provisioning → Integration → API Token. Entra ID: Provisioning → Admin credentials → Secret Token."},
 		{Title: "See the first SCIM request", Done: used,

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -63,7 +64,15 @@ func (h *Handler) signedIn(fn pageFunc) http.Handler {
 		}
 		s := &session{text: c.Value, org: org, actor: sess.Actor, csrf: csrfToken(c.Value)}
 		if r.Method == http.MethodPost {
-			if err := r.ParseForm(); err != nil {
+			var err error
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+				// File uploads (IdP metadata): bounded, kept in memory.
+				r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+				err = r.ParseMultipartForm(maxUpload)
+			} else {
+				err = r.ParseForm()
+			}
+			if err != nil {
 				h.message(w, r, http.StatusBadRequest, s, message{Heading: "The form could not be read", Bad: true,
 					Text: "The browser sent a form roster could not read; nothing was changed. Reload the page and try again."})
 				return
@@ -79,6 +88,10 @@ func (h *Handler) signedIn(fn pageFunc) http.Handler {
 		fn(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), s)
 	})
 }
+
+// maxUpload bounds a multipart form: an IdP metadata document (at most
+// saml.MaxMetadataSize) and the form's fields.
+const maxUpload = 2 << 20
 
 func (h *Handler) signInNeeded(w http.ResponseWriter, r *http.Request) {
 	h.message(w, r, http.StatusUnauthorized, nil, message{Heading: "Sign in to the console",
