@@ -54,8 +54,12 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Sharing: acc,
 			WhoHas:  resolver,
 			Names:   dir,
-			BaseURL: baseURL,
-			Logger:  logger,
+			// The groups, users, settings and events pages.
+			Directory: dir,
+			Reach:     resolver,
+			Admin:     acc,
+			BaseURL:   baseURL,
+			Logger:    logger,
 		},
 		signIn,
 		&api.Handler{

@@ -80,6 +80,11 @@ type Handler struct {
 	Sharing Sharing
 	WhoHas  WhoHas
 	Names   Names
+	// Directory, Reach and Admin serve the groups, users, settings and
+	// events pages.
+	Directory Directory
+	Reach     Reach
+	Admin     Admin
 	// BaseURL is roster's public URL, without a trailing slash: the SCIM
 	// base URL shown is BaseURL + "/scim/v2", and an https BaseURL makes the
 	// session cookie Secure.
@@ -157,6 +162,21 @@ func (h *Handler) routes() map[string]pageFunc {
 		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/grants":               h.putGrant,
 		"POST " + Prefix + "/workspaces/{id}/folders/{fid}/members/{uid}/remove": h.removeMember,
 		"GET " + Prefix + "/workspaces/{id}/folders/{fid}/access":                h.whoHasAccess,
+
+		"GET " + Prefix + "/groups":              h.groups,
+		"GET " + Prefix + "/groups/{id}":         h.group,
+		"GET " + Prefix + "/groups/{id}/manage":  h.manage,
+		"POST " + Prefix + "/groups/{id}/manage": h.saveManage,
+
+		"GET " + Prefix + "/users":      h.users,
+		"GET " + Prefix + "/users/{id}": h.user,
+
+		"GET " + Prefix + "/settings":                     h.settings,
+		"POST " + Prefix + "/settings":                    h.saveSettings,
+		"POST " + Prefix + "/settings/roles":              h.addOrgRole,
+		"POST " + Prefix + "/settings/roles/{uid}/remove": h.removeOrgRole,
+
+		"GET " + Prefix + "/events": h.events,
 	}
 }
 

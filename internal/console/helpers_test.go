@@ -67,7 +67,11 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Sharing: e.acc,
 		WhoHas:  res,
 		Names:   dir,
-		Logger:  slog.New(slog.DiscardHandler),
+		// The groups, users, settings and events pages.
+		Directory: dir,
+		Reach:     res,
+		Admin:     e.acc,
+		Logger:    slog.New(slog.DiscardHandler),
 	}
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
 	e.srv = httptest.NewServer(srv)
