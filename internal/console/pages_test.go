@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -365,4 +366,34 @@ func TestEventsPage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWorkspaceListsPage: the workspace page's grants and members page
+// on past the first 50 (their links carry the store's cursors), and the
+// overview's group steps link to Groups.
+func TestWorkspaceListsPage(t *testing.T) {
+	p := newPagesEnv(t, engines[0].open(t))
+	ctx := context.Background()
+	cli := store.Actor{Kind: "cli"}
+	for i := 0; i < 51; i++ {
+		g, users := p.provision(p.org.ID, fmt.Sprintf("Team %02d", i), fmt.Sprintf("member%02d@acme.example", i))
+		if _, _, err := p.acc.PutGrant(ctx, cli, p.org.ID, store.ResourceWorkspace, p.opsWS.ID, g.ID, store.RoleViewer); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.acc.PutMember(ctx, cli, store.ResourceMember{OrgID: p.org.ID, ResourceType: store.ResourceWorkspace,
+			ResourceID: p.opsWS.ID, UserID: users[0].ID, Origin: store.OriginInvited, Role: store.RoleViewer}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws := p.b.get(p.base + "/workspaces/" + p.opsWS.ID)
+	for key, want := range map[string]string{"grants_after": "Team 50", "members_after": "member50@acme.example"} {
+		i := strings.Index(ws.body, "?"+key+"=")
+		if i < 0 {
+			t.Fatalf("the workspace page has no %s link", key)
+		}
+		start := strings.LastIndex(ws.body[:i], `"`) + 1
+		link := strings.ReplaceAll(ws.body[start:i+strings.Index(ws.body[i:], `"`)], "&amp;", "&")
+		wantIn(t, key, p.b.get(p.srv.URL+link), http.StatusOK, want)
+	}
+	wantIn(t, "overview", p.b.get(p.base+"/"), http.StatusOK, `<a href="/console/groups">See the groups</a>`, `<a href="/console/groups">Open Groups, then Manage</a>`)
 }
