@@ -1,8 +1,10 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -163,18 +165,69 @@ func (n *namer) group(ctx context.Context, id string) (string, error) {
 	return name, nil
 }
 
+// idSample is a JSON array of ids as a summary reads it: the first
+// namesPerEvent kept, the rest only counted, so an event naming 100,000
+// users costs no 100,000 strings.
+type idSample struct {
+	First []string
+	N     int
+}
+
+// UnmarshalJSON reads an array of strings.
+func (s *idSample) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) < 2 || b[0] != '[' {
+		return errors.New("ids: not an array")
+	}
+	for i := 1; ; {
+		for i < len(b) && strings.IndexByte(" \t\r\n,", b[i]) >= 0 {
+			i++
+		}
+		switch {
+		case i >= len(b):
+			return errors.New("ids: unterminated array")
+		case b[i] == ']':
+			return nil
+		case b[i] != '"':
+			return errors.New("ids: not an array of strings")
+		}
+		j := i + 1
+		for j < len(b) && b[j] != '"' {
+			if b[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(b) {
+			return errors.New("ids: unterminated string")
+		}
+		if len(s.First) < namesPerEvent {
+			var v string
+			if err := json.Unmarshal(b[i:j+1], &v); err != nil {
+				return err
+			}
+			s.First = append(s.First, v)
+		}
+		s.N++
+		i = j + 1
+	}
+}
+
 // usersText names up to namesPerEvent users and counts the rest.
-func (n *namer) usersText(ctx context.Context, ids []string) (string, error) {
+func (n *namer) usersText(ctx context.Context, ids idSample) (string, error) {
 	var names []string
-	for _, id := range ids[:min(len(ids), namesPerEvent)] {
+	for _, id := range ids.First {
 		v, err := n.user(ctx, id)
 		if err != nil {
 			return "", err
 		}
 		names = append(names, v)
 	}
-	switch rest := len(ids) - len(names); {
-	case len(ids) == 0:
+	switch rest := ids.N - len(names); {
+	case ids.N == 0:
 		return "nobody", nil
 	case rest > 0:
 		return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", rest), nil
@@ -208,8 +261,8 @@ type eventData struct {
 	Hint         string             `json:"hint"`
 	UserName     string             `json:"userName"`
 	DisplayName  string             `json:"displayName"`
-	Users        []string           `json:"users"`
-	Groups       []string           `json:"groups"`
+	Users        idSample           `json:"users"`
+	Groups       idSample           `json:"groups"`
 	ResourceType store.ResourceType `json:"resource_type"`
 	ResourceID   string             `json:"resource_id"`
 	GroupID      string             `json:"group_id"`
@@ -284,8 +337,8 @@ func (n *namer) describe(ctx context.Context, e store.Event) (eventRow, error) {
 	case "user.created", "user.updated", "user.deactivated", "user.reactivated", "user.deleted":
 		verb := strings.TrimPrefix(e.Type, "user.")
 		text("User " + d.UserName + " " + verb)
-		if e.Type == "user.deleted" && len(d.Groups) > 0 {
-			row.Summary += fmt.Sprintf(", leaving %d groups", len(d.Groups))
+		if e.Type == "user.deleted" && d.Groups.N > 0 {
+			row.Summary += fmt.Sprintf(", leaving %d groups", d.Groups.N)
 		} else if e.Type != "user.deleted" {
 			row.Link = Prefix + "/users/" + e.SubjectID
 		}
