@@ -268,6 +268,7 @@ type eventData struct {
 	GroupID      string             `json:"group_id"`
 	WorkspaceID  string             `json:"workspace_id"`
 	TeamAccess   store.TeamAccess   `json:"team_access"`
+	IsHome       bool               `json:"is_home"`
 	Origin       string             `json:"origin"`
 	FromOrigin   string             `json:"from_origin"`
 	NameID       string             `json:"name_id"`
@@ -352,9 +353,9 @@ func (n *namer) describe(ctx context.Context, e store.Event) (eventRow, error) {
 		if who, err = n.usersText(ctx, d.Users); err == nil {
 			if g, err = n.group(ctx, e.SubjectID); err == nil {
 				if e.Type == "group.members_added" {
-					text(upper(who) + " added to group " + g)
+					text("Added " + who + " to group " + g)
 				} else {
-					text(upper(who) + " removed from group " + g)
+					text("Removed " + who + " from group " + g)
 				}
 				row.Link = Prefix + "/groups/" + e.SubjectID
 			}
@@ -371,8 +372,12 @@ func (n *namer) describe(ctx context.Context, e store.Event) (eventRow, error) {
 		var ws string
 		if ws, _, err = n.where(ctx, store.ResourceWorkspace, d.WorkspaceID); err == nil {
 			switch {
+			case e.Type == "folder.created" && d.IsHome:
+				text("Home folder created in " + ws)
+			case e.Type == "folder.created" && d.TeamAccess == store.TeamAccessInviteOnly:
+				text("Folder “" + d.Name + "” created in " + ws + ", Invite only")
 			case e.Type == "folder.created":
-				text("Folder “" + d.Name + "” created in " + ws + " (" + teamAccessName(d.TeamAccess) + ")")
+				text("Folder “" + d.Name + "” created in " + ws)
 			case e.Type == "folder.deleted":
 				text("Folder “" + d.Name + "” of " + ws + " deleted")
 			case d.FromName != "" && d.Name != "":

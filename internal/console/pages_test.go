@@ -333,10 +333,10 @@ func TestEventsPage(t *testing.T) {
 				t.Fatal(err)
 			}
 			pg := p.b.get(p.base + "/events")
-			wantIn(t, "events", pg, 200, "Group “Sales” given Editor on workspace “Sales”", "Ann@acme.example and bob@acme.example added to group “Sales”",
-				"Folder “Plans” created in workspace “Sales” (Invite only)", "User ann@acme.example updated", "SCIM token okta", "roster CLI",
+			wantIn(t, "events", pg, 200, "Group “Sales” given Editor on workspace “Sales”", "Added ann@acme.example and bob@acme.example to group “Sales”",
+				"Folder “Plans” created in workspace “Sales”, Invite only", "Home folder created in workspace “Ops”", "User ann@acme.example updated", "SCIM token okta", "roster CLI",
 				"An owner signed in to the console with a setup link")
-			if i, j := strings.Index(pg.body, "given Editor"), strings.Index(pg.body, "added to group"); i < 0 || j < 0 || i > j {
+			if i, j := strings.Index(pg.body, "given Editor"), strings.Index(pg.body, "to group “Sales”"); i < 0 || j < 0 || i > j {
 				t.Error("the feed is not newest first")
 			}
 			// Enough events for a second page.

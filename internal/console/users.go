@@ -1,10 +1,12 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster/internal/access"
@@ -113,6 +115,7 @@ type profile struct {
 type reachRow struct {
 	resourceRow
 	Reasons []string
+	ws      string // the workspace's name, which orders the rows
 }
 
 type userPage struct {
@@ -169,14 +172,14 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request, s *session) {
 		for _, re := range list {
 			row := reachRow{resourceRow: resourceRow{Name: re.Name, Role: roleName(re.Role)}}
 			if re.ResourceType == store.ResourceWorkspace {
-				row.Kind, row.Link = "Workspace", Prefix+"/workspaces/"+re.ResourceID
+				row.Kind, row.Link, row.ws = "Workspace", Prefix+"/workspaces/"+re.ResourceID, re.Name+"\x00"+re.ResourceID
 			} else {
 				ws, err := rs.workspace(ctx, re.WorkspaceID)
 				if err != nil {
 					h.fail(w, r, s, err)
 					return
 				}
-				row.Kind, row.Name = "Folder", re.Name+" · "+ws.Name
+				row.Kind, row.Name, row.ws = "Folder", re.Name+" · "+ws.Name, ws.Name+"\x00"+ws.ID
 				row.Link = Prefix + "/workspaces/" + re.WorkspaceID + "/folders/" + re.ResourceID
 			}
 			for _, why := range re.Reasons {
@@ -184,6 +187,11 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request, s *session) {
 			}
 			p.Access = append(p.Access, row)
 		}
+		// The resolver pages folders before workspaces (type, then id);
+		// within the page each workspace comes first, then its folders.
+		slices.SortStableFunc(p.Access, func(a, b reachRow) int {
+			return cmp.Or(cmp.Compare(a.ws, b.ws), cmp.Compare(b.Kind, a.Kind))
+		})
 		if len(list) > 0 {
 			p.AccessNext = nextLink(Prefix+"/users/"+u.ID, nil, "access_after", list[len(list)-1].Cursor(), more)
 		}
