@@ -237,6 +237,8 @@ func seedBench(b *testing.B) *benchOrg {
 		{"users-search-name", "/console/users?q=user0999"},
 		{"users-search-email", "/console/users?by=email&q=person0999"},
 		{"users-search-none", "/console/users?q=nobody"},
+		{"users-search-name-everyone", "/console/users?q=user"},
+		{"users-search-email-everyone", "/console/users?by=email&q=person"},
 		{"user", "/console/users/" + someone},
 		{"settings", "/console/settings"},
 		{"events", "/console/events"},

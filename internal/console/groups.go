@@ -18,6 +18,7 @@ type Directory interface {
 	Group(ctx context.Context, orgID, id string) (store.Group, error)
 	GroupUsers(ctx context.Context, orgID, groupID, after string, limit int) ([]store.UserSummary, error)
 	ListUsers(ctx context.Context, orgID string, f store.UserListing, after string, limit int) ([]store.UserSummary, error)
+	ListUsersByEmail(ctx context.Context, orgID, prefix, after string, limit int) ([]store.EmailMatch, error)
 	QueryUsers(ctx context.Context, orgID string, q store.Query) (store.Page[store.User], error)
 	UserWithGroups(ctx context.Context, orgID, id string) (store.User, []store.GroupRef, error)
 	// Seq is the number of the organization's last event: where the

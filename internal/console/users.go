@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -24,8 +25,15 @@ type Reach interface {
 // index), or a prefix of an email address (the attribute index).
 var searchBy = []struct{ Value, Label string }{{"name", "userName or name"}, {"email", "email"}}
 
+// userRow is one user of the list, with the address that matched an
+// email search.
+type userRow struct {
+	store.UserSummary
+	Email string
+}
+
 type usersPage struct {
-	Rows        []store.UserSummary
+	Rows        []userRow
 	Query, By   string
 	QueryError  string
 	Choices     any
@@ -43,31 +51,41 @@ func (h *Handler) users(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	after := q.Get("after")
 	status := http.StatusOK
-	var list []store.UserSummary
-	var more bool
-	var err error
+	var (
+		more   bool
+		cursor string
+		err    error
+	)
 	switch {
 	case len(p.Query) > 200:
 		status, p.QueryError = http.StatusBadRequest, "Search with at most 200 characters."
 	case p.By == "email" && p.Query != "":
-		list, more, err = h.usersByEmail(r.Context(), s.org.ID, p.Query, after)
+		p.Rows, cursor, more, err = h.usersByEmail(r.Context(), s.org.ID, p.Query, after)
 	default:
+		var list []store.UserSummary
 		list, err = h.Directory.ListUsers(r.Context(), s.org.ID, store.UserListing{Prefix: p.Query}, after, sharePage+1)
 		list, more = trim(list, sharePage)
+		for _, u := range list {
+			p.Rows = append(p.Rows, userRow{UserSummary: u})
+		}
+		if len(list) > 0 {
+			cursor = list[len(list)-1].ID
+		}
+	}
+	if fault.Is(err, fault.Invalid) {
+		// A cursor of one search kind pasted into the other.
+		status, p.QueryError, p.Rows, err = http.StatusBadRequest, "This page's address is not one the list made; search again.", nil, nil
 	}
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	p.Rows = list
 	keep := url.Values{}
 	if p.Query != "" && p.QueryError == "" {
 		keep.Set("q", p.Query)
 		keep.Set("by", p.By)
 	}
-	if len(list) > 0 {
-		p.Next = nextLink(Prefix+"/users", keep, "after", list[len(list)-1].ID, more)
-	}
+	p.Next = nextLink(Prefix+"/users", keep, "after", cursor, more)
 	if after != "" {
 		p.Paging, p.First = true, Prefix+"/users"
 		if len(keep) > 0 {
@@ -78,20 +96,23 @@ func (h *Handler) users(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 // usersByEmail pages the users with an email address starting with
-// prefix, ignoring case, in id order.
-func (h *Handler) usersByEmail(ctx context.Context, orgID, prefix, after string) ([]store.UserSummary, bool, error) {
-	page, err := h.Directory.QueryUsers(ctx, orgID, store.Query{
-		Filter: store.Cmp{Field: store.Field{Attr: "emails", Sub: "value"}, Op: store.OpSw, Value: prefix},
-		After:  after, Limit: sharePage,
-	})
+// prefix, ignoring case, in address order: the index serves that order,
+// so a prefix that every user matches costs one page, not a count.
+func (h *Handler) usersByEmail(ctx context.Context, orgID, prefix, after string) ([]userRow, string, bool, error) {
+	list, err := h.Directory.ListUsersByEmail(ctx, orgID, prefix, after, sharePage+1)
 	if err != nil {
-		return nil, false, err
+		return nil, "", false, err
 	}
-	out := make([]store.UserSummary, len(page.Items))
-	for i, u := range page.Items {
-		out[i] = store.UserSummary{ID: u.ID, UserName: u.UserName, DisplayName: u.DisplayName, Active: u.Active}
+	list, more := trim(list, sharePage)
+	out := make([]userRow, len(list))
+	for i, m := range list {
+		out[i] = userRow{UserSummary: m.UserSummary, Email: m.Email}
 	}
-	return out, page.More, nil
+	next := ""
+	if len(list) > 0 {
+		next = store.EmailCursor(list[len(list)-1])
+	}
+	return out, next, more, nil
 }
 
 // email is one address of a user as SCIM carries it.
