@@ -64,7 +64,6 @@ func TestBrowserGroupsUsersSettingsEvents(t *testing.T) {
 			if got := text(t, ctx, "section[aria-labelledby=members] table"); !strings.Contains(got, "dana@acme.example") {
 				t.Errorf("the group's members read %q", got)
 			}
-			screenshot(t, ctx, "console-group"+size.suffix)
 
 			// Manage: Sales gets Editor on workspace Sales.
 			do(t, ctx, chromedp.Click(chromedp.CSS(`a[href$="/manage"]`)), chromedp.WaitVisible(chromedp.CSS(`ul.manage`)),
@@ -74,6 +73,12 @@ func TestBrowserGroupsUsersSettingsEvents(t *testing.T) {
 				t.Errorf("after Manage the grants of Sales are %+v", g)
 			}
 			screenshot(t, ctx, "console-group-manage"+size.suffix)
+			// Back to the group: it lists the grant.
+			do(t, ctx, chromedp.Click(chromedp.CSS(`p.crumbs a:nth-of-type(2)`)), chromedp.WaitVisible(chromedp.CSS(`section[aria-labelledby=granted] table`)))
+			if got := text(t, ctx, "section[aria-labelledby=granted] table"); !strings.Contains(got, "Sales") || !strings.Contains(got, "Editor") {
+				t.Errorf("the group's grants read %q", got)
+			}
+			screenshot(t, ctx, "console-group"+size.suffix)
 
 			do(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/console/users"]`)), chromedp.WaitVisible(chromedp.CSS(`#users-q`)))
 			screenshot(t, ctx, "console-users"+size.suffix)
