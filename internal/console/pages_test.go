@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/store"
@@ -356,6 +358,26 @@ func TestEventsPage(t *testing.T) {
 			link := first.body[older : strings.Index(first.body[older:], `"`)+older]
 			second := p.b.get(p.srv.URL + strings.ReplaceAll(link, "&amp;", "&"))
 			wantIn(t, "older events", second, 200, "Group “Sales” given Editor", "Newest events")
+			// Retention deletes the oldest events: a page reaching past
+			// them shows the kept ones and says the rest are gone.
+			last, err := p.dir.Seq(ctx, p.org.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.store.PurgeEvents(ctx, time.Now().Add(time.Hour), int(last-10)); err != nil {
+				t.Fatal(err)
+			}
+			edge := p.b.get(p.base + "/events?before=" + strconv.FormatInt(last-5, 10))
+			wantIn(t, "events at the horizon", edge, 200, "Older events are no longer kept", "#"+strconv.FormatInt(last-6, 10), "#"+strconv.FormatInt(last-9, 10))
+			if n := strings.Count(edge.body, `<td data-label="When"`); n != 4 {
+				t.Errorf("the page at the horizon has %d events; want the 4 kept before seq %d", n, last-5)
+			}
+			if strings.Contains(edge.body, "before=") {
+				t.Error("the page at the horizon links to older events")
+			}
+			if pg := p.b.get(p.base + "/events?before=" + strconv.FormatInt(last-20, 10)); pg.code != 200 || !strings.Contains(pg.body, "Older events are no longer kept") {
+				t.Errorf("a page past the horizon = %d", pg.code)
+			}
 			if pg := p.b.get(p.base + "/events?before=x"); pg.code != http.StatusBadRequest {
 				t.Errorf("events?before=x = %d; want 400", pg.code)
 			}
