@@ -64,8 +64,12 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Requests:       &reqlog.Service{Store: s},
 			RequestLogDays: reqLogDays,
 			MetadataFetch:  ssoOpts.allowOutbound,
-			BaseURL:        baseURL,
-			Logger:         logger,
+			// The groups, users, settings and events pages.
+			Directory: dir,
+			Reach:     resolver,
+			Admin:     acc,
+			BaseURL:   baseURL,
+			Logger:    logger,
 		},
 		signIn,
 		&api.Handler{

@@ -424,52 +424,132 @@ func (r *Resolver) ResourceAccess(ctx context.Context, orgID string, rt store.Re
 		if err := x.need(k); err != nil {
 			return err
 		}
-		cand := map[string]struct{}{}
-		collect := func(k resKey) {
+		// The candidates are the members of every group granted here,
+		// the direct members and the owners and admins: for a resource
+		// granted to a large group, most of the organization. A page
+		// needs only the first of them in id order, so each round keeps
+		// the smallest n ids past the cursor (one pass over the sets,
+		// no copy of them) and resolves those; n doubles when deactivated
+		// users thin a round out, so even a page past many of them costs
+		// a few passes.
+		var sets []map[string]struct{}
+		var memberSets []map[string][]memberRow
+		add := func(k resKey) {
 			for g := range x.grants[k] {
-				for u := range x.groups[g] {
-					if u > after {
-						cand[u] = struct{}{}
-					}
-				}
+				sets = append(sets, x.groups[g])
 			}
-			for u := range x.members[k] {
-				if u > after {
-					cand[u] = struct{}{}
-				}
-			}
+			memberSets = append(memberSets, x.members[k])
 		}
-		collect(k)
+		add(k)
 		if rt == store.ResourceFolder {
 			if f := x.folders[resourceID]; f.access == store.TeamAccessWorkspace {
-				collect(resKey{store.ResourceWorkspace, f.ws})
+				add(resKey{store.ResourceWorkspace, f.ws})
 			}
 		}
-		for u := range x.orgRoles {
-			if u > after {
-				cand[u] = struct{}{}
-			}
-		}
-		ids := make([]string, 0, len(cand))
-		for u := range cand {
-			ids = append(ids, u)
-		}
-		slices.Sort(ids)
 		out = out[:0]
-		for _, u := range ids {
-			res := x.resolve(u, k, true)
-			if res.level == LevelNone {
-				continue
+		cursor := after
+		for n := 2 * (limit + 1); ; n *= 2 {
+			var low smallest
+			low.reset(n, cursor)
+			for _, set := range sets {
+				for u := range set {
+					low.offer(u)
+				}
 			}
-			if len(out) == limit {
-				more = true
-				break
+			for _, set := range memberSets {
+				for u := range set {
+					low.offer(u)
+				}
 			}
-			out = append(out, Reacher{UserID: u, UserName: x.userNames[u], Role: res.level.String(), Reasons: res.reasons})
+			for u := range x.orgRoles {
+				low.offer(u)
+			}
+			ids := low.sorted()
+			for _, u := range ids {
+				res := x.resolve(u, k, true)
+				if res.level == LevelNone {
+					continue
+				}
+				if len(out) == limit {
+					more = true
+					return nil
+				}
+				out = append(out, Reacher{UserID: u, UserName: x.userNames[u], Role: res.level.String(), Reasons: res.reasons})
+			}
+			if len(ids) < n {
+				return nil
+			}
+			cursor = ids[len(ids)-1]
 		}
-		return nil
 	})
 	return out, more, err
+}
+
+// smallest keeps the n smallest distinct ids greater than a cursor among
+// those offered: a max-heap of them, so an id that cannot be among them
+// costs one comparison.
+type smallest struct {
+	n     int
+	after string
+	heap  []string
+	in    map[string]struct{}
+}
+
+func (s *smallest) reset(n int, after string) {
+	s.n, s.after, s.heap, s.in = n, after, s.heap[:0], make(map[string]struct{}, n)
+}
+
+func (s *smallest) offer(id string) {
+	if id <= s.after || len(s.heap) == s.n && id >= s.heap[0] {
+		return
+	}
+	if _, dup := s.in[id]; dup {
+		return
+	}
+	if len(s.heap) == s.n {
+		delete(s.in, s.heap[0])
+		s.heap[0] = id
+		s.down(0)
+	} else {
+		s.heap = append(s.heap, id)
+		s.up(len(s.heap) - 1)
+	}
+	s.in[id] = struct{}{}
+}
+
+func (s *smallest) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if s.heap[p] >= s.heap[i] {
+			return
+		}
+		s.heap[p], s.heap[i] = s.heap[i], s.heap[p]
+		i = p
+	}
+}
+
+func (s *smallest) down(i int) {
+	for {
+		big, l, r := i, 2*i+1, 2*i+2
+		if l < len(s.heap) && s.heap[l] > s.heap[big] {
+			big = l
+		}
+		if r < len(s.heap) && s.heap[r] > s.heap[big] {
+			big = r
+		}
+		if big == i {
+			return
+		}
+		s.heap[i], s.heap[big] = s.heap[big], s.heap[i]
+		i = big
+	}
+}
+
+// sorted returns the ids kept, in order.
+func (s *smallest) sorted() []string {
+	out := slices.Clone(s.heap)
+	slices.Sort(out)
+	return out
 }
 
 // CanCreateWorkspace reports whether a user may create a workspace: owners

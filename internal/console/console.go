@@ -90,6 +90,11 @@ type Handler struct {
 	// fetch (roster serve --allow-outbound-http); without it they upload
 	// the file.
 	MetadataFetch bool
+	// Directory, Reach and Admin serve the groups, users, settings and
+	// events pages.
+	Directory Directory
+	Reach     Reach
+	Admin     Admin
 	// BaseURL is roster's public URL, without a trailing slash: the SCIM
 	// base URL shown is BaseURL + "/scim/v2", and an https BaseURL makes the
 	// session cookie Secure.
@@ -173,8 +178,22 @@ func (h *Handler) routes() map[string]pageFunc {
 		"POST " + Prefix + "/saml/metadata":    h.setMetadata,
 		"POST " + Prefix + "/saml/settings":    h.saveSAMLSettings,
 
-		"GET " + Prefix + "/provisioning":      h.provisioning,
-		"GET " + Prefix + "/provisioning/{id}": h.provisioningRequest,
+		"GET " + Prefix + "/provisioning":        h.provisioning,
+		"GET " + Prefix + "/provisioning/{id}":   h.provisioningRequest,
+		"GET " + Prefix + "/groups":              h.groups,
+		"GET " + Prefix + "/groups/{id}":         h.group,
+		"GET " + Prefix + "/groups/{id}/manage":  h.manage,
+		"POST " + Prefix + "/groups/{id}/manage": h.saveManage,
+
+		"GET " + Prefix + "/users":      h.users,
+		"GET " + Prefix + "/users/{id}": h.user,
+
+		"GET " + Prefix + "/settings":                     h.settings,
+		"POST " + Prefix + "/settings":                    h.saveSettings,
+		"POST " + Prefix + "/settings/roles":              h.addOrgRole,
+		"POST " + Prefix + "/settings/roles/{uid}/remove": h.removeOrgRole,
+
+		"GET " + Prefix + "/events": h.events,
 	}
 }
 

@@ -78,10 +78,14 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Sharing: e.acc,
 		WhoHas:  res,
 		Names:   dir,
-		Logger:  slog.New(slog.DiscardHandler),
 
 		Requests:       &reqlog.Service{Store: s},
 		RequestLogDays: 30,
+		// The groups, users, settings and events pages.
+		Directory: dir,
+		Reach:     res,
+		Admin:     e.acc,
+		Logger:    slog.New(slog.DiscardHandler),
 	}
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
 	e.srv = httptest.NewServer(srv)

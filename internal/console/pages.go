@@ -56,9 +56,9 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, s *session) {
 			Detail: "Okta: Provisioning → Integration → API Token. Entra ID: Provisioning → Admin credentials → Secret Token."},
 		{Title: "See the first SCIM request", Done: used,
 			Detail: "Okta: Test API Credentials, then Push New Users and Push Groups. Entra ID: Test Connection, then Provision on demand or Start provisioning."},
-		{Title: "Groups provisioned", Done: len(groups.Items) > 0,
+		{Title: "Groups provisioned", Done: len(groups.Items) > 0, Link: Prefix + "/groups", LinkLabel: "See the groups",
 			Detail: "Push the groups whose members should use the app (Okta: Push Groups; Entra ID: assign the groups to the application)."},
-		{Title: "Grant a group access", Done: len(grants) > 0,
+		{Title: "Grant a group access", Done: len(grants) > 0, Link: Prefix + "/groups", LinkLabel: "Open Groups, then Manage",
 			Detail: "Give a group Editor, Checker or Viewer access to a workspace (Groups → Manage) or to an invite-only folder (folder Edit / Share)."},
 	}
 	h.render(w, r, http.StatusOK, "overview", view{Title: "Overview", Nav: "overview", Org: s.org, CSRF: s.csrf,

@@ -297,7 +297,7 @@ func (h *Handler) grantViews(ctx context.Context, orgID string, rt store.Resourc
 	}
 	next := ""
 	if len(grants) > 0 {
-		next = nextLink(base, q, "grants_after", grants[len(grants)-1].GroupID, more)
+		next = nextLink(base, q, "grants_after", store.GrantCursor(grants[len(grants)-1]), more)
 	}
 	return out, next, nil
 }
@@ -336,7 +336,7 @@ func (h *Handler) memberViews(ctx context.Context, orgID string, rt store.Resour
 	}
 	next := ""
 	if len(ms) > 0 {
-		next = nextLink(base, q, "members_after", ms[len(ms)-1].UserID, more)
+		next = nextLink(base, q, "members_after", store.MemberCursor(ms[len(ms)-1]), more)
 	}
 	return out, next, nil
 }

@@ -91,3 +91,13 @@ func (s *Service) GroupNames(ctx context.Context, orgID string, ids []string) (m
 	}
 	return l.GroupNames(ctx, orgID, ids)
 }
+
+// ListUsersByEmail returns a page of the users with an email address
+// starting with prefix, ignoring case, in address order.
+func (s *Service) ListUsersByEmail(ctx context.Context, orgID, prefix, after string, limit int) ([]store.EmailMatch, error) {
+	l, err := s.listing()
+	if err != nil {
+		return nil, err
+	}
+	return l.ListUsersByEmail(ctx, orgID, prefix, after, limit)
+}

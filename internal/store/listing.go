@@ -28,6 +28,16 @@ type UserSummary struct {
 	Active      bool
 }
 
+// EmailMatch is a user found by the start of an email address, with the
+// address that matched.
+type EmailMatch struct {
+	UserSummary
+	Email string
+}
+
+// EmailCursor returns the cursor that pages past m in ListUsersByEmail.
+func EmailCursor(m EmailMatch) string { return Fold(m.Email) + cursorSep + m.ID }
+
 // AccessNames are the names people know an organization's users and
 // groups by, keyed by id: what the access resolver puts next to the ids
 // in its explanations.
@@ -53,6 +63,13 @@ type ListingStore interface {
 	// ListUsers returns users ordered by id after the one given, at most
 	// limit.
 	ListUsers(ctx context.Context, orgID string, f UserListing, after string, limit int) ([]UserSummary, error)
+	// ListUsersByEmail returns the users with an email address
+	// (emails.value) starting with prefix, ignoring case, ordered by that
+	// address and then user id, after the cursor given ("" for the first
+	// page; see EmailCursor), at most limit. Read in address order from the
+	// attribute index, a page costs the same however many users match; a
+	// user with two matching addresses is listed once for each.
+	ListUsersByEmail(ctx context.Context, orgID, prefix, after string, limit int) ([]EmailMatch, error)
 	// GroupNames returns the displayNames of the groups given that exist
 	// in the organization, by id; unknown ids are left out.
 	GroupNames(ctx context.Context, orgID string, ids []string) (map[string]string, error)

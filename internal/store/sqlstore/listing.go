@@ -85,6 +85,36 @@ func (s *DB) ListUsers(ctx context.Context, orgID string, f store.UserListing, a
 	return out, nil
 }
 
+// ListUsersByEmail returns a page of users found by the start of an
+// email address, in address order: the (org_id, attr, sub, fold) index
+// serves the range and the order, so no match past the page is read.
+func (s *DB) ListUsersByEmail(ctx context.Context, orgID, prefix, after string, limit int) ([]store.EmailMatch, error) {
+	fold, user := "", ""
+	if after != "" {
+		p, ok := store.SplitCursor(after, 2)
+		if !ok {
+			return nil, store.Invalidf("malformed email cursor")
+		}
+		fold, user = p[0], p[1]
+	}
+	lo, hi := prefixRange(prefix)
+	out, err := queryAll(ctx, s.r, func(r scanner) (store.EmailMatch, error) {
+		var m store.EmailMatch
+		var display sql.NullString
+		err := r.Scan(&m.ID, &m.UserName, &display, &m.Active, &m.Email)
+		m.DisplayName = display.String
+		return m, err
+	}, `SELECT u.id, u.user_name, u.display_name, u.active, v.str FROM user_values v
+		JOIN users u ON u.org_id = v.org_id AND u.id = v.user_id
+		WHERE v.org_id = $1 AND v.attr = 'emails' AND v.sub = 'value' AND v.fold >= $2 AND v.fold < $3
+		AND (v.fold > $4 OR (v.fold = $4 AND v.user_id > $5))
+		ORDER BY v.fold, v.user_id LIMIT $6`, orgID, lo, hi, fold, user, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list users by email: %w", err)
+	}
+	return out, nil
+}
+
 // GroupNames returns the displayNames of the groups given.
 func (s *DB) GroupNames(ctx context.Context, orgID string, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))

@@ -75,6 +75,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AdminTokens", testAdminTokens},
 		{"SSO", testSSO},
 		{"Listing", testListing},
+		{"ListUsersByEmail", testListUsersByEmail},
 		{"Console", testConsole},
 		{"Webhooks", testWebhooks},
 		{"WebhookLeases", testWebhookLeases},

@@ -1,0 +1,157 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster/internal/access"
+	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/store"
+)
+
+// Admin is what the settings and events pages need of the access domain:
+// the organization's settings, its owners and admins, and its event feed;
+// *access.Service is it.
+type Admin interface {
+	UpdateSettings(ctx context.Context, actor store.Actor, orgID string, p access.SettingsPatch) (store.Org, error)
+	ListOrgRoles(ctx context.Context, orgID, after string, limit int) ([]store.OrgMember, error)
+	SetOrgRole(ctx context.Context, actor store.Actor, orgID, userID string, role store.OrgRole) (store.OrgMember, error)
+	RemoveOrgRole(ctx context.Context, actor store.Actor, orgID, userID string) error
+	Events(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error)
+}
+
+// orgRoleRow is one owner or admin.
+type orgRoleRow struct {
+	UserID, User, Role, Since string
+}
+
+type settingsPage struct {
+	Allow         bool
+	Removal       string
+	RemovalError  string
+	Roles         []orgRoleRow
+	RolesNext     string
+	RoleUser      string
+	RoleChoice    string
+	RoleUserError string
+	RoleError     string
+	Notice        string
+}
+
+var settingsNotices = map[string]string{
+	"saved":        "Settings saved.",
+	"role-added":   "Organization role given.",
+	"role-removed": "Organization role removed: they keep what their groups and memberships give them.",
+}
+
+// settingsView renders the settings page; p carries what a refused form
+// sent, which replaces the stored values.
+func (h *Handler) settingsView(w http.ResponseWriter, r *http.Request, s *session, status int, p settingsPage, keepForm bool) {
+	ctx, q := r.Context(), r.URL.Query()
+	if !keepForm {
+		p.Allow, p.Removal = s.org.Settings.AllowMembersCreateWorkspaces, string(s.org.Settings.GroupRemoval)
+	}
+	if p.Notice == "" {
+		p.Notice = settingsNotices[q.Get("done")]
+	}
+	if p.RoleChoice == "" {
+		p.RoleChoice = string(store.OrgAdmin)
+	}
+	roles, err := h.Admin.ListOrgRoles(ctx, s.org.ID, q.Get("roles_after"), sharePage+1)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	roles, more := trim(roles, sharePage)
+	for _, m := range roles {
+		name := m.UserID
+		if u, err := h.Names.GetUser(ctx, s.org.ID, m.UserID); err == nil {
+			name = u.UserName
+		} else if !isNotFound(err) {
+			h.fail(w, r, s, err)
+			return
+		}
+		p.Roles = append(p.Roles, orgRoleRow{UserID: m.UserID, User: name, Role: roleName(string(m.Role)), Since: when(m.CreatedAt)})
+	}
+	if len(roles) > 0 {
+		p.RolesNext = nextLink(Prefix+"/settings", nil, "roles_after", roles[len(roles)-1].UserID, more)
+	}
+	h.render(w, r, status, "settings", view{Title: "Settings", Nav: "settings", Org: s.org, CSRF: s.csrf, Data: p})
+}
+
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request, s *session) {
+	h.settingsView(w, r, s, http.StatusOK, settingsPage{}, false)
+}
+
+// saveSettings changes the two settings the page shows. It goes through
+// UpdateSettings with a patch of those two only, so settings this page
+// does not show are read and kept by the service, never rebuilt here.
+func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, s *session) {
+	allow := r.PostForm.Get("allow_members_create_workspaces") == "on"
+	removal := store.GroupRemoval(r.PostForm.Get("group_removal"))
+	if !removal.Valid() {
+		h.settingsView(w, r, s, http.StatusBadRequest, settingsPage{Allow: allow, Removal: string(removal),
+			RemovalError: "Choose what happens when someone leaves a group: their access ends, or they stay."}, true)
+		return
+	}
+	_, err := h.Admin.UpdateSettings(r.Context(), s.actor, s.org.ID, access.SettingsPatch{AllowMembersCreateWorkspaces: &allow, GroupRemoval: &removal})
+	if err != nil {
+		if _, msg, ok := fault.As(err); ok && fault.Is(err, fault.Invalid) {
+			h.settingsView(w, r, s, http.StatusBadRequest, settingsPage{Allow: allow, Removal: string(removal), RemovalError: upper(msg) + "."}, true)
+			return
+		}
+		h.fail(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, Prefix+"/settings?done=saved", http.StatusSeeOther)
+}
+
+// addOrgRole makes the user with the userName given an owner or admin.
+func (h *Handler) addOrgRole(w http.ResponseWriter, r *http.Request, s *session) {
+	ctx := r.Context()
+	name := strings.TrimSpace(r.PostForm.Get("user_name"))
+	role := store.OrgRole(r.PostForm.Get("role"))
+	p := settingsPage{RoleUser: name, RoleChoice: string(role)}
+	if !role.Valid() {
+		p.RoleChoice, p.RoleError = "", "Choose Owner or Admin."
+	}
+	if name == "" {
+		p.RoleUserError = "Give the userName of the person, as your identity provider sends it."
+	}
+	if p.RoleError != "" || p.RoleUserError != "" {
+		h.settingsView(w, r, s, http.StatusBadRequest, p, false)
+		return
+	}
+	found, err := h.Directory.QueryUsers(ctx, s.org.ID, store.Query{
+		Filter: store.Cmp{Field: store.Field{Attr: "username"}, Op: store.OpEq, Value: name}, Limit: 1})
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	if len(found.Items) == 0 {
+		p.RoleUserError = "No user of this organization has the userName “" + name + "”. Users arrive from your identity provider first."
+		h.settingsView(w, r, s, http.StatusBadRequest, p, false)
+		return
+	}
+	if _, err := h.Admin.SetOrgRole(ctx, s.actor, s.org.ID, found.Items[0].ID, role); err != nil {
+		if _, msg, ok := fault.As(err); ok && fault.Is(err, fault.Invalid) {
+			p.RoleError = upper(msg) + "."
+			h.settingsView(w, r, s, http.StatusBadRequest, p, false)
+			return
+		}
+		h.fail(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, Prefix+"/settings?done=role-added", http.StatusSeeOther)
+}
+
+// removeOrgRole makes an owner or admin a plain member again.
+func (h *Handler) removeOrgRole(w http.ResponseWriter, r *http.Request, s *session) {
+	uid := r.PathValue("uid")
+	if err := h.Admin.RemoveOrgRole(r.Context(), s.actor, s.org.ID, uid); err != nil {
+		h.fail(w, r, s, notFoundAs(err, "owner or admin", uid))
+		return
+	}
+	http.Redirect(w, r, Prefix+"/settings?done=role-removed", http.StatusSeeOther)
+}
