@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/requestid"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -89,7 +90,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ln.Close()
 		return err
 	}
-	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes)
+	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, events.Targets{AllowPrivate: *allowPrivate})
 	if err != nil {
 		ln.Close()
 		return err

@@ -27,8 +27,10 @@ import (
 
 // surfaces builds the HTTP surfaces mounted on the server. baseURL is the
 // public URL of roster, used in the locations it hands out; lookupBytes is
-// scim.Handler.LookupCacheBytes.
-func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int) ([]server.Mounter, error) {
+// scim.Handler.LookupCacheBytes; webhookTargets is the SSRF policy endpoints
+// made through the API and the console are checked against, the
+// dispatcher's.
+func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int, webhookTargets events.Targets) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second, Logger: logger} // Logger: who creates and revokes admin keys
 	// On PostgreSQL, revocations made through other instances reach this
 	// one's token cache at once.
@@ -44,6 +46,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	signIn := ssoSurface(ctx, s, dir, acc, logger, baseURL, ssoOpts)
 	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
 	signIn.Renderer = provisioning
+	hooks := &events.Service{Store: s, Targets: webhookTargets}
 	return []server.Mounter{
 		provisioning,
 		&console.Handler{
@@ -62,6 +65,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Access:    acc,
 			Directory: dir,
 			Keys:      tokens,
+			Webhooks:  hooks,
 			BaseURL:   baseURL,
 			Logger:    logger,
 		},
