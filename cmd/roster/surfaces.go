@@ -59,6 +59,8 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Names:   dir,
 			BaseURL: baseURL,
 			Logger:  logger,
+
+			Webhooks: hooks, // the API's service and SSRF policy
 		},
 		signIn,
 		&api.Handler{

@@ -16,6 +16,7 @@ import (
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/sso"
@@ -33,6 +34,7 @@ type env struct {
 	acc    *access.Service
 	dir    *directory.Service
 	srv    *httptest.Server
+	hooks  *events.Service
 }
 
 // engines are the stores the console is tested on.
@@ -58,6 +60,8 @@ func newEnv(t testing.TB, s store.Store) *env {
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	e.acc = &access.Service{Store: s, Resolver: res}
 	e.dir = dir
+	// Webhooks may reach the tests' loopback receivers.
+	e.hooks = &events.Service{Store: s, Targets: events.Targets{AllowPrivate: true}}
 	provisioning := &scim.Handler{Directory: dir, Orgs: e.acc, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler)}
 	owners := &console.Handler{
 		Tokens:  e.tokens,
@@ -68,6 +72,8 @@ func newEnv(t testing.TB, s store.Store) *env {
 		WhoHas:  res,
 		Names:   dir,
 		Logger:  slog.New(slog.DiscardHandler),
+
+		Webhooks: e.hooks,
 	}
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
 	e.srv = httptest.NewServer(srv)
