@@ -195,6 +195,7 @@ type Store interface {
 	ListingStore
 	ConsoleStore
 	WebhookStore
+	AccessDeriveStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

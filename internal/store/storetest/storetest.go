@@ -79,6 +79,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Webhooks", testWebhooks},
 		{"WebhookLeases", testWebhookLeases},
 		{"Retention", testRetention},
+		{"AccessDerivation", testAccessDerivation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
