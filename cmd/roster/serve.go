@@ -96,6 +96,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer startWebhooks(ctx, s, logger, &db, *allowPrivate)()
+	defer startAccessDeriver(ctx, s, logger, &db)()
 	defer startRetention(ctx, s, policy, logger)()
 	srv := server.New(&server.Server{
 		Listener: ln, Logger: logger, Registry: reg, Ready: s,
