@@ -156,7 +156,11 @@ func decodeOptional(r *http.Request, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	return jsontext.Decode(body, v, "the fields "+fieldNames(v), true)
+	expects := "the fields " + fieldNames(v)
+	if fieldNames(v) == "" {
+		expects = "no fields (or send no body)"
+	}
+	return jsontext.Decode(body, v, expects, true)
 }
 
 func (h *Handler) writeWebhook(w http.ResponseWriter, status int, ep store.WebhookEndpoint, secret, note string) {

@@ -320,6 +320,7 @@ func TestWebhookBadInput(t *testing.T) {
 			{"negative grace", "POST", base + "/rotate-secret", `{"grace_seconds":-1}`, "", "grace_seconds -1"},
 			{"long reason", "POST", base + "/disable", `{"reason":"` + long + `"}`, "", "at most 500"},
 			{"no seq", "POST", base + "/redeliver", `{}`, "", `"seq" is required`},
+			{"enable takes no fields", "POST", base + "/enable", `{"reason":"x"}`, "", "no fields (or send no body)"},
 			{"bad limit", "GET", base + "/deliveries?limit=0", ``, "", "limit must be"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
