@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/requestid"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -91,12 +92,13 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	reqLog, stopReqLog := startRequestLog(ctx, s, policy.Requests, reg, logger)
 	defer stopReqLog()
-	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, reqLog, int(policy.Requests/(24*time.Hour)))
+	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, reqLog, int(policy.Requests/(24*time.Hour)), events.Targets{AllowPrivate: *allowPrivate})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer startWebhooks(ctx, s, logger, &db, *allowPrivate)()
+	defer startAccessDeriver(ctx, s, logger, &db)()
 	defer startRetention(ctx, s, policy, logger)()
 	srv := server.New(&server.Server{
 		Listener: ln, Logger: logger, Registry: reg, Ready: s,

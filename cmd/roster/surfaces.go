@@ -29,9 +29,11 @@ import (
 // surfaces builds the HTTP surfaces mounted on the server. baseURL is the
 // public URL of roster, used in the locations it hands out; lookupBytes is
 // scim.Handler.LookupCacheBytes; reqLog, when not nil, records SCIM
-// requests for the provisioning log, kept reqLogDays.
+// requests for the provisioning log, kept reqLogDays; webhookTargets is
+// the SSRF policy endpoints made through the API and the console are
+// checked against, the dispatcher's.
 func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int,
-	reqLog *reqlog.Recorder, reqLogDays int) ([]server.Mounter, error) {
+	reqLog *reqlog.Recorder, reqLogDays int, webhookTargets events.Targets) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second, Logger: logger} // Logger: who creates and revokes admin keys
 	// On PostgreSQL, revocations made through other instances reach this
 	// one's token cache at once.
@@ -51,6 +53,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 		provisioning.Log = reqLog
 	}
 	signIn.Renderer = provisioning
+	hooks := &events.Service{Store: s, Targets: webhookTargets}
 	return []server.Mounter{
 		provisioning,
 		&console.Handler{
@@ -70,12 +73,15 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Admin:     acc,
 			BaseURL:   baseURL,
 			Logger:    logger,
+
+			Webhooks: hooks, // the API's service and SSRF policy
 		},
 		signIn,
 		&api.Handler{
 			Access:    acc,
 			Directory: dir,
 			Keys:      tokens,
+			Webhooks:  hooks,
 			BaseURL:   baseURL,
 			Logger:    logger,
 		},
@@ -104,13 +110,7 @@ func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.S
 // name of its own, and takes over a lost instance's endpoints when their
 // leases run out.
 func startWebhooks(ctx context.Context, s events.Store, logger *slog.Logger, db *dbFlags, allowPrivate bool) (stop func()) {
-	owner := "sqlite"
-	if kind, _ := db.target(); kind == "postgres" {
-		host, _ := os.Hostname()
-		b := make([]byte, 4)
-		rand.Read(b)
-		owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
-	}
+	owner := instanceOwner(db)
 	ctx, cancel := context.WithCancel(ctx)
 	d := &events.Dispatcher{Store: s, Owner: owner, Targets: events.Targets{AllowPrivate: allowPrivate}, Logger: logger}
 	done := make(chan struct{})
@@ -123,6 +123,38 @@ func startWebhooks(ctx context.Context, s events.Store, logger *slog.Logger, db 
 	if allowPrivate {
 		logger.Warn("webhooks may reach private and loopback addresses (--" + allowPrivateFlag + ")")
 	}
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// instanceOwner names this process in the leases of the event log's
+// consumers: fixed on SQLite, which one process serves, so a restart
+// resumes its leases at once; unique per instance on PostgreSQL.
+func instanceOwner(db *dbFlags) string {
+	if kind, _ := db.target(); kind != "postgres" {
+		return "sqlite"
+	}
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// startAccessDeriver runs the access.changed deriver of "roster serve"
+// until ctx ends or the returned function is called, which waits for it
+// to stop.
+func startAccessDeriver(ctx context.Context, s events.DeriveStore, logger *slog.Logger, db *dbFlags) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	d := &events.Deriver{Store: s, Owner: instanceOwner(db), Logger: logger}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := d.Run(ctx); err != nil {
+			logger.Error("access.changed deriver stopped", "err", err)
+		}
+	}()
 	return func() {
 		cancel()
 		<-done

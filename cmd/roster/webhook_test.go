@@ -264,3 +264,76 @@ func seqRange(from, to int64) []int64 {
 	}
 	return out
 }
+
+// TestServeDerivesAccessChanged: "roster serve" runs the access.changed
+// deriver: a user put in a group over SCIM reaches an endpoint that asked
+// for access.changed only, naming the user and the group change.
+func TestServeDerivesAccessChanged(t *testing.T) {
+	type delivery struct {
+		Type string `json:"type"`
+		Data struct {
+			Data struct {
+				UserID    string `json:"user_id"`
+				CauseType string `json:"cause_type"`
+			} `json:"data"`
+		} `json:"data"`
+	}
+	got := make(chan delivery, 16)
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var d delivery
+		json.NewDecoder(r.Body).Decode(&d)
+		got <- d
+	}))
+	defer rc.Close()
+	env := map[string]string{"ROSTER_DATABASE": "sqlite:" + filepath.Join(t.TempDir(), "r.db"), "ROSTER_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"}
+	org := mustRoster(t, env, "org", "create", "--name", "Acme", "--plan", "enterprise").lastLine()
+	tok := mustRoster(t, env, "token", "create", "--org", org, "--name", "okta").lastLine()
+	mustRoster(t, env, "webhook", "create", "--org", org, "--url", rc.URL, "--events", "access.changed")
+
+	var out, errb syncBuffer
+	e := &environment{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, e, []string{"serve", "--addr", "127.0.0.1:0"}) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	re := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	var addr string
+	for i := 0; i < 200 && addr == ""; i++ {
+		time.Sleep(20 * time.Millisecond)
+		if m := re.FindStringSubmatch(errb.String()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("serve did not start: %s", errb.String())
+	}
+	scimPost := func(path, body string) map[string]any {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/scim/v2/"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/scim+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("SCIM POST %s = %v, %v", path, resp, err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	user := scimPost("Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada@example.com","active":true}`)
+	uid, _ := user["id"].(string)
+	scimPost("Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Sales","members":[{"value":"`+uid+`"}]}`)
+	select {
+	case d := <-got:
+		if d.Type != "access.changed" || d.Data.Data.UserID != uid || d.Data.Data.CauseType != "group.members_added" {
+			t.Fatalf("delivery %+v, want access.changed of %s caused by group.members_added", d, uid)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no access.changed was delivered")
+	}
+}

@@ -3,7 +3,7 @@
 // organization roles and settings, access checks with their reasons, what a
 // user can reach and who can reach a resource, the directory's groups and
 // users as the identity provider provisioned them, the organization's SCIM
-// tokens, and the event feed.
+// tokens, the event feed, and the webhook endpoints that receive it.
 //
 // Requests authenticate with an API key of one organization ("Authorization:
 // Bearer roster_api_…") through the auth seam, which puts the principal in
@@ -54,6 +54,9 @@ type Handler struct {
 	// it takes effect on this instance's next request, SCIM's included
 	// when SCIM shares it.
 	Keys *token.Service
+	// Webhooks manages the organization's webhook endpoints
+	// (events.Service).
+	Webhooks Webhooks
 	// BaseURL is roster's public URL, without a trailing slash; setup links
 	// point there.
 	BaseURL string

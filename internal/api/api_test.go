@@ -15,6 +15,7 @@ import (
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/events"
 	provision "github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
 	"github.com/rosterhq/roster/internal/store"
@@ -68,7 +69,10 @@ func setupOn(t *testing.T, s *sqlstore.DB) *fixture {
 	res := &access.Resolver{Store: s, PollInterval: -1}
 	keys := &token.Service{Store: s}
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
-	h := &api.Handler{Access: &access.Service{Store: s, Resolver: res}, Directory: dir, Keys: keys}
+	// Webhooks may reach the tests' loopback receivers, as with
+	// --webhook-allow-private-targets.
+	hooks := &events.Service{Store: s, Targets: events.Targets{AllowPrivate: true}}
+	h := &api.Handler{Access: &access.Service{Store: s, Resolver: res}, Directory: dir, Keys: keys, Webhooks: hooks}
 	quiet := slog.New(slog.DiscardHandler)
 	provisioning := &provision.Handler{Directory: dir, Orgs: h.Access, Tokens: keys, Logger: quiet}
 	f := &fixture{t: t, s: s, h: h, tokens: keys, srv: httptest.NewServer(server.New(&server.Server{Logger: quiet}, provisioning, h))}

@@ -95,6 +95,8 @@ type Handler struct {
 	Directory Directory
 	Reach     Reach
 	Admin     Admin
+	// Webhooks serves the Webhooks pages.
+	Webhooks Webhooks
 	// BaseURL is roster's public URL, without a trailing slash: the SCIM
 	// base URL shown is BaseURL + "/scim/v2", and an https BaseURL makes the
 	// session cookie Secure.
@@ -193,7 +195,17 @@ func (h *Handler) routes() map[string]pageFunc {
 		"POST " + Prefix + "/settings/roles":              h.addOrgRole,
 		"POST " + Prefix + "/settings/roles/{uid}/remove": h.removeOrgRole,
 
-		"GET " + Prefix + "/events": h.events,
+		"GET " + Prefix + "/events":                       h.events,
+		"GET " + Prefix + "/webhooks":                     h.webhooks,
+		"POST " + Prefix + "/webhooks":                    h.createWebhook,
+		"GET " + Prefix + "/webhooks/{id}":                h.webhook,
+		"POST " + Prefix + "/webhooks/{id}/edit":          h.editWebhook,
+		"POST " + Prefix + "/webhooks/{id}/enable":        h.setWebhookEnabled(true),
+		"POST " + Prefix + "/webhooks/{id}/disable":       h.setWebhookEnabled(false),
+		"POST " + Prefix + "/webhooks/{id}/rotate-secret": h.rotateWebhook,
+		"GET " + Prefix + "/webhooks/{id}/delete":         h.confirmDeleteWebhook,
+		"POST " + Prefix + "/webhooks/{id}/delete":        h.deleteWebhook,
+		"POST " + Prefix + "/webhooks/{id}/redeliver":     h.redeliverWebhook,
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/events"
 	"github.com/rosterhq/roster/internal/reqlog"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
@@ -36,8 +37,9 @@ type env struct {
 	dir    *directory.Service
 	srv    *httptest.Server
 	// log records the SCIM requests for the provisioning log.
-	log *reqlog.Recorder
-	sso *sso.Service
+	log   *reqlog.Recorder
+	sso   *sso.Service
+	hooks *events.Service
 }
 
 // engines are the stores the console is tested on.
@@ -70,6 +72,8 @@ func newEnv(t testing.TB, s store.Store) *env {
 	go func() { defer close(done); e.log.Run(ctx) }()
 	t.Cleanup(func() { stop(); <-done }) // before the store closes
 	provisioning := &scim.Handler{Directory: dir, Orgs: e.acc, Tokens: e.tokens, Logger: slog.New(slog.DiscardHandler), Log: e.log}
+	// Webhooks may reach the tests' loopback receivers.
+	e.hooks = &events.Service{Store: s, Targets: events.Targets{AllowPrivate: true}}
 	owners := &console.Handler{
 		Tokens:  e.tokens,
 		Orgs:    e.acc,
@@ -86,6 +90,8 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Reach:     res,
 		Admin:     e.acc,
 		Logger:    slog.New(slog.DiscardHandler),
+
+		Webhooks: e.hooks,
 	}
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
 	e.srv = httptest.NewServer(srv)

@@ -203,6 +203,7 @@ type Store interface {
 	ConsoleStore
 	WebhookStore
 	RequestLogStore
+	AccessDeriveStore
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

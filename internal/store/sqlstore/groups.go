@@ -306,6 +306,13 @@ func (s *DB) DeleteGroup(ctx context.Context, actor store.Actor, orgID, id strin
 		if err := t.endJoinedMemberships(ctx, orgID, store.OriginGroupPrefix+id, policy); err != nil {
 			return err
 		}
+		// The access deriver reads this group's events after they commit,
+		// when its members are gone: it keeps them until it has.
+		if _, err := t.ExecContext(ctx, `INSERT INTO access_deleted_members (org_id, group_id, user_id, granted)
+			SELECT org_id, group_id, user_id, $3 FROM group_members WHERE org_id = $1 AND group_id = $2
+			ON CONFLICT DO NOTHING`, orgID, id, len(grants) > 0); err != nil {
+			return fmt.Errorf("keep the members for the access deriver: %w", err)
+		}
 		if _, err := t.ExecContext(ctx, `DELETE FROM groups WHERE org_id = $1 AND id = $2`, orgID, id); err != nil {
 			return err
 		}

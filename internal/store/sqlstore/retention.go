@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -78,6 +80,14 @@ func (s *DB) purgeOrgEvents(ctx context.Context, orgID string, before time.Time,
 	}
 	if held != nil && *held < cut {
 		cut = *held
+	}
+	// Nor the events the access deriver has yet to read.
+	var derived *int64
+	if err := tx.QueryRowContext(ctx, `SELECT CASE WHEN after_user = '' THEN seq ELSE seq - 1 END FROM access_cursors WHERE org_id = $1`, orgID).Scan(&derived); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("purge events of %s: read the access cursor: %w", orgID, err)
+	}
+	if derived != nil && *derived < cut {
+		cut = *derived
 	}
 	if cut <= 0 {
 		return 0, nil

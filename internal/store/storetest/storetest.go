@@ -81,6 +81,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"WebhookLeases", testWebhookLeases},
 		{"Retention", testRetention},
 		{"RequestLog", testRequestLog},
+		{"AccessDerivation", testAccessDerivation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
