@@ -214,6 +214,29 @@ func TestUsersPages(t *testing.T) {
 					t.Errorf("%s shows %q", c.name, c.not)
 				}
 			}
+			// An email search pages in address order with its own cursor.
+			for i := 0; i < 52; i++ {
+				mail := fmt.Sprintf("crew%02d@ship.example", i)
+				if _, err := p.store.CreateUser(ctx, store.Actor{Kind: "scim_token"}, store.User{OrgID: p.org.ID, ID: fmt.Sprintf("u-crew-%02d", 51-i),
+					UserName: fmt.Sprintf("sailor%02d", i), Active: true, Attributes: json.RawMessage(`{}`),
+					Values: []store.Value{{Attr: "emails", Sub: "value", Str: mail}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			byMail := p.b.get(p.base + "/users?by=email&q=CREW")
+			wantIn(t, "email search", byMail, 200, "crew00@ship.example", "crew49@ship.example")
+			if strings.Contains(byMail.body, "crew50@") {
+				t.Error("the first page of an email search has more than 50 users")
+			}
+			i := strings.Index(byMail.body, `href="/console/users?after=`)
+			if i < 0 {
+				t.Fatal("no next page for the email search")
+			}
+			next := strings.ReplaceAll(byMail.body[i+6:i+strings.Index(byMail.body[i+6:], `"`)+6], "&amp;", "&")
+			wantIn(t, "email search, page 2", p.b.get(p.srv.URL+next), 200, "crew50@ship.example", "crew51@ship.example")
+			if pg := p.b.get(p.base + "/users?by=email&q=crew&after=garbage"); pg.code != http.StatusBadRequest || !strings.Contains(pg.body, `id="users-q-error"`) {
+				t.Errorf("a malformed cursor = %d; want the form back", pg.code)
+			}
 			carol := "u-carol-acme-example"
 			wantIn(t, "carol", p.b.get(p.base+"/users/"+carol), 200, "Plans · Sales", "Checker through group Support")
 
