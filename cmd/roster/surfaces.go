@@ -67,6 +67,8 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Requests:       &reqlog.Service{Store: s},
 			RequestLogDays: reqLogDays,
 			MetadataFetch:  ssoOpts.allowOutbound,
+			Members:        signIn,
+			Roles:          resolver,
 			// The groups, users, settings and events pages.
 			Directory: dir,
 			Reach:     resolver,

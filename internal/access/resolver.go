@@ -575,6 +575,20 @@ func (r *Resolver) CanCreateWorkspace(ctx context.Context, orgID, userID string)
 	return ok, why, err
 }
 
+// OrgRole returns the user's organization role (owner or admin), "" for a
+// member, a deactivated user or one the organization does not have: only
+// an active owner or admin may run the organization's console.
+func (r *Resolver) OrgRole(ctx context.Context, orgID, userID string) (store.OrgRole, error) {
+	var role store.OrgRole
+	err := r.read(ctx, orgID, func(x *index) error {
+		if u := x.users[userID]; u != nil && u.active {
+			role = u.orgRole
+		}
+		return nil
+	})
+	return role, err
+}
+
 // Org returns the organization as the index knows it.
 func (r *Resolver) Org(ctx context.Context, orgID string) (store.Org, error) {
 	var o store.Org

@@ -43,6 +43,7 @@ const Prefix = "/console"
 // console sessions and SCIM tokens.
 type Tokens interface {
 	EnterLink(ctx context.Context, text string) (string, store.ConsoleSession, error)
+	StartConsoleSession(ctx context.Context, orgID string, actor store.Actor, method string) (string, store.ConsoleSession, error)
 	PeekLink(ctx context.Context, text string) (store.ConsoleLink, error)
 	ConsoleSession(ctx context.Context, text string) (store.ConsoleSession, error)
 	EndConsoleSession(ctx context.Context, text string) error
@@ -90,6 +91,11 @@ type Handler struct {
 	// fetch (roster serve --allow-outbound-http); without it they upload
 	// the file.
 	MetadataFetch bool
+	// Members and Roles let owners and admins sign in through the
+	// organization's identity provider (/console/sso/{org}); without them
+	// only setup links sign in.
+	Members Members
+	Roles   Roles
 	// Directory, Reach and Admin serve the groups, users, settings and
 	// events pages.
 	Directory Directory
@@ -137,6 +143,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	})))
 	mux.Handle("GET "+Prefix+"/enter/{link}", secured(http.HandlerFunc(h.enterPage)))
 	mux.Handle("POST "+Prefix+"/enter", secured(http.HandlerFunc(h.enter)))
+	mux.Handle("GET "+Prefix+"/sso/{org}", secured(http.HandlerFunc(h.ssoEnter)))
 	for pattern, fn := range h.routes() {
 		mux.Handle(pattern, secured(h.signedIn(fn)))
 	}

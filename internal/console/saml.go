@@ -49,6 +49,9 @@ type samlPage struct {
 	Notice                string
 	C                     store.SAMLConfig
 	NameIDFormats         []choice
+	// ConsoleSSO is where owners and admins sign in to this console
+	// through the identity provider.
+	ConsoleSSO string
 	LinkBy                []choice
 }
 
@@ -74,6 +77,9 @@ func (h *Handler) samlView(w http.ResponseWriter, r *http.Request, s *session, s
 		{"sp-login", "Sign-on URL", u.LoginURL, "—", "Sign on URL (optional)"},
 	}
 	p.C, p.Fetch = c, h.MetadataFetch
+	if h.Members != nil {
+		p.ConsoleSSO = strings.TrimSuffix(h.BaseURL, "/") + ssoPath(s.org.ID)
+	}
 	if p.MetadataURL == "" {
 		p.MetadataURL = c.MetadataURL
 	}

@@ -62,6 +62,10 @@ type ConsoleStore interface {
 	// RevokeConsoleLink revokes an unused link of the organization;
 	// revoking it again changes nothing. Event "console_link.revoked".
 	RevokeConsoleLink(ctx context.Context, actor Actor, orgID, id string) (ConsoleLink, error)
+	// StartConsoleSession stores a session of a person who signed in
+	// another way than a setup link (single sign-on as an owner or admin).
+	// Event "console.signed_in", by the person, with data {"method"}.
+	StartConsoleSession(ctx context.Context, sess ConsoleSession, method string) error
 	// GetConsoleSession returns the session with that id hash, or
 	// ErrNotFound; expiry is the caller's to check.
 	GetConsoleSession(ctx context.Context, idHash []byte) (ConsoleSession, error)

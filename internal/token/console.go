@@ -37,6 +37,7 @@ type consoleStore interface {
 	GetConsoleLink(ctx context.Context, id string) (store.ConsoleLink, error)
 	ListConsoleLinks(ctx context.Context, orgID string, limit int) ([]store.ConsoleLink, error)
 	UseConsoleLink(ctx context.Context, id string, sess store.ConsoleSession) error
+	StartConsoleSession(ctx context.Context, sess store.ConsoleSession, method string) error
 	RevokeConsoleLink(ctx context.Context, actor store.Actor, orgID, id string) (store.ConsoleLink, error)
 	GetConsoleSession(ctx context.Context, idHash []byte) (store.ConsoleSession, error)
 	TouchConsoleSession(ctx context.Context, idHash []byte, at, idleUntil time.Time) error
@@ -147,6 +148,29 @@ func (s *Service) EnterLink(ctx context.Context, text string) (string, store.Con
 	}
 	sess.CreatedAt, sess.LastSeenAt = now, now
 	return sessText, sess, nil
+}
+
+// StartConsoleSession signs actor, a person who proved who they are
+// another way (single sign-on as an owner or admin), into the
+// organization's console, with the same idle and absolute timeouts as a
+// setup link's session. The caller has checked that they may.
+func (s *Service) StartConsoleSession(ctx context.Context, orgID string, actor store.Actor, method string) (string, store.ConsoleSession, error) {
+	cs, err := s.console()
+	if err != nil {
+		return "", store.ConsoleSession{}, err
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", store.ConsoleSession{}, fmt.Errorf("new console session: %w", err)
+	}
+	text := "roster_console_" + enc.EncodeToString(secret)
+	now := s.now()
+	sess := store.ConsoleSession{IDHash: Hash(text), OrgID: orgID, Actor: actor,
+		IdleExpiresAt: now.Add(ConsoleIdle), ExpiresAt: now.Add(ConsoleMaxAge), CreatedAt: now, LastSeenAt: now}
+	if err := cs.StartConsoleSession(ctx, sess, method); err != nil {
+		return "", store.ConsoleSession{}, err
+	}
+	return text, sess, nil
 }
 
 // PeekLink returns the setup link text is, if it could be spent now,

@@ -90,6 +90,32 @@ func (s *DB) ListConsoleLinks(ctx context.Context, orgID string, limit int) ([]s
 	return out, rows.Err()
 }
 
+// StartConsoleSession stores a session signed in without a setup link.
+func (s *DB) StartConsoleSession(ctx context.Context, sess store.ConsoleSession, method string) error {
+	if len(sess.IDHash) == 0 || sess.OrgID == "" || sess.ExpiresAt.IsZero() || sess.IdleExpiresAt.IsZero() || sess.Actor.ID == "" {
+		return fmt.Errorf("start console session: session id hash, organization, actor and expiry are required: %w", store.ErrInvalid)
+	}
+	err := s.write(ctx, sess.Actor, sess.OrgID, func(t *tx) error {
+		var one int
+		if err := t.QueryRowContext(ctx, `SELECT 1 FROM orgs WHERE id = $1`, sess.OrgID).Scan(&one); err != nil {
+			return notFound(err)
+		}
+		_, err := t.ExecContext(ctx, `INSERT INTO console_sessions
+			(id_hash, org_id, actor_kind, actor_id, actor_name, created_at, last_seen_at, idle_expires_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)`,
+			sess.IDHash, sess.OrgID, sess.Actor.Kind, sess.Actor.ID, sess.Actor.Name, s.t(t.now), s.t(sess.IdleExpiresAt), s.t(sess.ExpiresAt))
+		if err != nil {
+			return err
+		}
+		t.emit("console.signed_in", "user", sess.Actor.ID, map[string]any{"method": method})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("start console session in %s: %w", sess.OrgID, err)
+	}
+	return nil
+}
+
 // UseConsoleLink spends a link on a new session.
 func (s *DB) UseConsoleLink(ctx context.Context, id string, sess store.ConsoleSession) error {
 	if len(sess.IDHash) == 0 || sess.OrgID == "" || sess.ExpiresAt.IsZero() || sess.IdleExpiresAt.IsZero() {

@@ -143,3 +143,35 @@ func countOf(list []string, s string) int {
 	}
 	return n
 }
+
+// testConsoleSSOSession pins sessions started by single sign-on: stored
+// under their hash with the person as actor, found again, recorded as
+// console.signed_in, and refused for a missing organization.
+func testConsoleSSOSession(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a := mustOrg(t, s)
+	now := a.CreatedAt
+	ann := store.Actor{Kind: "user", ID: "u-ann", Name: "ann@example.com"}
+	sess := store.ConsoleSession{IDHash: hash("sso-session"), OrgID: a.ID, Actor: ann,
+		IdleExpiresAt: now.Add(30 * time.Minute), ExpiresAt: now.Add(12 * time.Hour)}
+	if err := s.StartConsoleSession(ctx, sess, "saml"); err != nil {
+		t.Fatalf("StartConsoleSession: %v", err)
+	}
+	got, err := s.GetConsoleSession(ctx, hash("sso-session"))
+	if err != nil || got.OrgID != a.ID || got.Actor != ann {
+		t.Errorf("GetConsoleSession = %+v, %v; want Ann's session of %s", got, err, a.ID)
+	}
+	evs := events(t, s, a.ID)
+	last := evs[len(evs)-1]
+	if last.Type != "console.signed_in" || last.Actor != ann {
+		t.Errorf("last event = %+v, want console.signed_in by Ann", last)
+	}
+	missing := sess
+	missing.IDHash, missing.OrgID = hash("other"), "no-such-org"
+	if err := s.StartConsoleSession(ctx, missing, "saml"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a session of a missing organization: err = %v, want ErrNotFound", err)
+	}
+	if err := s.StartConsoleSession(ctx, store.ConsoleSession{OrgID: a.ID}, "saml"); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a session without hash or actor: err = %v, want ErrInvalid", err)
+	}
+}

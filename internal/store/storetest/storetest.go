@@ -77,6 +77,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Listing", testListing},
 		{"ListUsersByEmail", testListUsersByEmail},
 		{"Console", testConsole},
+		{"ConsoleSSOSession", testConsoleSSOSession},
 		{"Webhooks", testWebhooks},
 		{"WebhookLeases", testWebhookLeases},
 		{"Retention", testRetention},
