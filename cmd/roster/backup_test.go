@@ -348,7 +348,7 @@ func TestMigrateStoreThenServe(t *testing.T) {
 	base, stop := serving(t, env)
 	replay(t, base, okta, "okta/group-push")
 	replay(t, base, entra, "entra/user-lifecycle")
-	lastSeq := feedSeqs(t, base, key)
+	lastSeq := settledFeedSeqs(t, base, key)
 	waitDelivered(t, &delivered, org, lastSeq[len(lastSeq)-1])
 	stop()
 	before := sums(t, lite)
@@ -414,6 +414,24 @@ func waitDelivered(t *testing.T, delivered *sync.Map, org string, seq int64) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("event %s was not delivered", id)
+}
+
+// settledFeedSeqs is feedSeqs once the feed stops growing: the
+// access.changed events are appended a moment after the changes that
+// cause them, by the deriver that serve runs.
+func settledFeedSeqs(t *testing.T, base, key string) []int64 {
+	t.Helper()
+	seqs := feedSeqs(t, base, key)
+	for i := 0; i < 50; i++ {
+		time.Sleep(500 * time.Millisecond)
+		again := feedSeqs(t, base, key)
+		if len(again) == len(seqs) {
+			return again
+		}
+		seqs = again
+	}
+	t.Fatalf("the feed kept growing for 25 s: %d events", len(seqs))
+	return nil
 }
 
 // feedSeqs reads the organization's whole event feed and returns its seqs.
