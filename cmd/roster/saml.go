@@ -317,7 +317,8 @@ func (o *ssoOptions) register(f *flags) {
 	f.StringVar(&o.redirectURL, "sign-in-redirect-url", "", "where sign-ins are handed to the host app (?code=…&state=…) for organizations that set no sign_in_redirect_url; empty shows members roster's member page")
 }
 
-// check validates the options that can be wrong.
+// check validates the options that can be wrong; serve calls it before it
+// opens anything.
 func (o *ssoOptions) check() error {
 	if o.redirectURL == "" {
 		return nil

@@ -77,9 +77,6 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 // maintenance (purging expired sign-in records; refreshing metadata URLs
 // when outbound HTTP is allowed) until ctx ends.
 func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.Service, logger *slog.Logger, reg prometheus.Registerer, baseURL string, o ssoOptions) (*signin.Handler, error) {
-	if err := o.check(); err != nil {
-		return nil, err
-	}
 	metrics, err := sso.NewMetrics(reg)
 	if err != nil {
 		return nil, err
