@@ -738,3 +738,24 @@ func requestID(t testing.TB, loc *url.URL) string {
 	}
 	return doc.Root().SelectAttrValue("ID", "")
 }
+
+// TestPendingLoginsAreCapped: anonymous GETs of the login URL store at most
+// the cap of requests per organization; beyond it /login answers 503 with
+// Retry-After, and the requests expire.
+func TestPendingLoginsAreCapped(t *testing.T) {
+	e := newEnv(t, engines[0])
+	e.svc.MaxPending = 3
+	for i := 0; i < 3; i++ {
+		if resp := newBrowser(t).get(e.mux, e.urls.LoginURL); resp.StatusCode != http.StatusFound {
+			t.Fatalf("login %d = %d", i, resp.StatusCode)
+		}
+	}
+	resp := newBrowser(t).get(e.mux, e.urls.LoginURL)
+	if page := body(t, resp); resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(page, "<code>busy</code>") {
+		t.Fatalf("login over the cap = %d %v\n%s", resp.StatusCode, resp.Header, page)
+	}
+	e.clock.Advance(sso.RequestTTL)
+	if resp := newBrowser(t).get(e.mux, e.urls.LoginURL); resp.StatusCode != http.StatusFound {
+		t.Errorf("login after the requests expired = %d", resp.StatusCode)
+	}
+}

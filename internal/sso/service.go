@@ -89,6 +89,9 @@ type Service struct {
 	DefaultRedirectURL string
 	// Metrics counts sign-ins and redemptions; nil counts nothing.
 	Metrics *Metrics
+	// MaxPending caps each organization's sign-ins in flight;
+	// MaxPendingRequests when 0.
+	MaxPending int
 	// BaseURL is roster's public URL: the SP URLs of an organization whose
 	// configuration stores no base URL of its own are derived from it.
 	BaseURL string

@@ -29,6 +29,13 @@ const MaxPendingRequests = 5000
 // ErrBusy: the organization has MaxPendingRequests sign-ins in flight.
 var ErrBusy = errors.New("too many sign-ins are in progress for this organization; try again in a few minutes")
 
+func (s *Service) maxPending() int {
+	if s.MaxPending <= 0 {
+		return MaxPendingRequests
+	}
+	return s.MaxPending
+}
+
 // Refusal aggregation: refused sign-ins are counted per organization,
 // reason and RefusalWindow; the first of a window is an event and the
 // first RefusalDetailPerWindow are rows of the sign-in log, so that a
@@ -80,7 +87,8 @@ var ErrNoRequest = fault.NotFoundf("no pending sign-in has that RelayState")
 // CheckState refuses is a fault.Invalid and nothing is stored. When the
 // IdP's configuration rules out SP-initiated sign-in (it demands signed
 // requests or has no redirect endpoint) the error is a fault.Conflict;
-// when the organization has MaxPendingRequests in flight, ErrBusy.
+// when the organization has MaxPending (MaxPendingRequests) in flight,
+// ErrBusy.
 func (s *Service) Begin(ctx context.Context, orgID string, cfg saml.SPConfig, browserSecret, returnTo, state string) (string, error) {
 	if err := CheckState(state); err != nil {
 		return "", err
@@ -93,9 +101,9 @@ func (s *Service) Begin(ctx context.Context, orgID string, cfg saml.SPConfig, br
 	err = s.Store.CreateSAMLRequest(ctx, store.SAMLRequest{
 		OrgID: orgID, RelayHash: digest(req.RelayState), RequestID: req.ID, BrowserHash: digest(browserSecret),
 		ReturnTo: returnTo, State: state, CreatedAt: now, ExpiresAt: now.Add(RequestTTL),
-	}, MaxPendingRequests)
+	}, s.maxPending())
 	if errors.Is(err, store.ErrLimit) {
-		s.logger().WarnContext(ctx, "sign-in refused: too many in flight", "org", orgID, "max", MaxPendingRequests)
+		s.logger().WarnContext(ctx, "sign-in refused: too many in flight", "org", orgID, "max", s.maxPending())
 		return "", ErrBusy
 	}
 	if err != nil {
