@@ -718,6 +718,19 @@ func TestGarbageACSFloodIsBounded(t *testing.T) {
 				t.Errorf("sign-ins?%s = %d, want 400", q, status)
 			}
 		}
+
+		// Retention: a day later the log still holds them, past
+		// SignInLogRetention it does not.
+		e.clock.Advance(24 * time.Hour)
+		e.svc.PurgeSignInLog(ctx)
+		if log, _ := e.svc.SignIns(ctx, e.org.ID, store.SignInFilter{}, 0, 10); len(log) == 0 {
+			t.Error("the sign-in log was purged after a day")
+		}
+		e.clock.Advance(sso.SignInLogRetention)
+		e.svc.PurgeSignInLog(ctx)
+		if log, _ := e.svc.SignIns(ctx, e.org.ID, store.SignInFilter{}, 0, 10); len(log) != 0 {
+			t.Errorf("%d sign-in log entries outlived the retention", len(log))
+		}
 	})
 }
 
