@@ -142,6 +142,13 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) (store.Org, stor
 	return o, c, cfg, true
 }
 
+// badState answers a state sso.CheckState refuses.
+func badState() refusal {
+	return refusal{Title: "Sign-in cannot start",
+		Message: "The link that sent you here passed a state roster does not accept (at most 512 letters, digits and - . _ ~). Go back to the app and try again.",
+		Reason:  "bad_state"}
+}
+
 // login starts an SP-initiated sign-in: the domain records the request
 // under the RelayState's hash, bound to this browser by a cookie, and the
 // browser is redirected to the IdP.
@@ -158,9 +165,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	state := r.URL.Query().Get("state")
 	if err := sso.CheckState(state); err != nil {
-		h.page(w, r, http.StatusBadRequest, o, refusal{Title: "Sign-in cannot start",
-			Message: "The link that sent you here passed a state roster does not accept (at most 512 letters, digits and - . _ ~). Go back to the app and try again.",
-			Reason:  "bad_state"})
+		h.page(w, r, http.StatusBadRequest, o, badState())
 		return
 	}
 	browser := h.browserBinding(w, r)

@@ -504,6 +504,10 @@ func TestDiscoveryByDomain(t *testing.T) {
 		if resp := newBrowser(t).get(e.mux, baseURL+signin.DiscoverPath+"?email=%40nothing"); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("not an address = %d", resp.StatusCode)
 		}
+		if resp := newBrowser(t).get(e.mux, baseURL+signin.DiscoverPath+"?domain=example.com&state=%3Cx%3E"); resp.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(body(t, resp), "bad_state") {
+			t.Errorf("discover with a bad state = %d", resp.StatusCode)
+		}
 
 		if status, _ := e.call(e.keyB, "DELETE", "/api/v1/org/domains/example.com", ""); status != http.StatusNotFound {
 			t.Errorf("other org removing the domain = %d", status)

@@ -185,7 +185,8 @@ func (h *Handler) discover(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	email, state := q.Get("email"), q.Get("state")
 	if sso.CheckState(state) != nil {
-		state = ""
+		h.page(w, r, http.StatusBadRequest, store.Org{}, badState())
+		return
 	}
 	value := email
 	if value == "" {
