@@ -33,6 +33,7 @@ var commandsThatOpen = [][]string{
 	{"org", "list"},
 	{"org", "create", "--name", "Acme", "--plan", "enterprise"},
 	{"org", "settings", "--org", "o1"},
+	{"org", "domain", "list", "--org", "o1"},
 	{"token", "create", "--org", "o1"},
 	{"token", "list", "--org", "o1"},
 	{"apikey", "create", "--admin"},
@@ -345,5 +346,42 @@ func TestREADMERunsWhatRosterSuggests(t *testing.T) {
 		if strings.Contains(line, "go run ./cmd/roster org") || strings.Contains(line, "go run ./cmd/roster token") {
 			t.Errorf("README runs %q, while the steps it shows use the binary it builds", strings.TrimSpace(line))
 		}
+	}
+}
+
+// TestOrgDomainCommands: an operator adds, lists and removes an
+// organization's verified domains; a domain belongs to one organization.
+func TestOrgDomainCommands(t *testing.T) {
+	for name, mk := range engines {
+		t.Run(name, func(t *testing.T) {
+			env := mk(t)
+			acme := mustRoster(t, env, "org", "create", "--name", "Acme", "--plan", "enterprise").lastLine()
+			globex := mustRoster(t, env, "org", "create", "--name", "Globex", "--plan", "enterprise").lastLine()
+			free := mustRoster(t, env, "org", "create", "--name", "Free").lastLine()
+			if out := mustRoster(t, env, "org", "domain", "add", "--org", acme, "--domain", "Example.com").stdout; out != "example.com\n" {
+				t.Errorf("add = %q", out)
+			}
+			mustRoster(t, env, "org", "domain", "add", "--org", acme, "--domain", "acme.test")
+			if _, err := roster(t, env, "org", "domain", "add", "--org", globex, "--domain", "example.com"); err == nil ||
+				!strings.Contains(err.Error(), "another organization") {
+				t.Errorf("second claim = %v", err)
+			}
+			if _, err := roster(t, env, "org", "domain", "add", "--org", acme, "--domain", "not a domain"); err == nil || !strings.Contains(err.Error(), "domain") {
+				t.Errorf("bad domain = %v", err)
+			}
+			if _, err := roster(t, env, "org", "domain", "add", "--org", free, "--domain", "free.test"); err == nil || !strings.Contains(err.Error(), "enterprise") {
+				t.Errorf("free plan = %v", err)
+			}
+			if out := mustRoster(t, env, "org", "domain", "list", "--org", acme).stdout; out != "acme.test\nexample.com\n" {
+				t.Errorf("list = %q", out)
+			}
+			if out := mustRoster(t, env, "org", "domain", "remove", "--org", acme, "--domain", "example.com").stdout; out != "acme.test\n" {
+				t.Errorf("remove = %q", out)
+			}
+			if _, err := roster(t, env, "org", "domain", "remove", "--org", acme, "--domain", "example.com"); err == nil || !strings.Contains(err.Error(), "not one of") {
+				t.Errorf("second remove = %v", err)
+			}
+			mustRoster(t, env, "org", "domain", "add", "--org", globex, "--domain", "example.com")
+		})
 	}
 }

@@ -138,6 +138,9 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"token", "create", "--org", "nope"}, "not found"},
 		{[]string{"org", "explode"}, "unknown command"},
 		{[]string{"serve", "--database", "mysql://x"}, "use \"sqlite:PATH\""},
+		{[]string{"serve", "--sign-in-redirect-url", "http://app.example.com/cb"}, "--sign-in-redirect-url: sign_in_redirect_url must use https"},
+		{[]string{"org", "domain", "add", "--org", "x"}, "--domain is required"},
+		{[]string{"org", "domain", "list"}, "--org is required"},
 	} {
 		if _, err := roster(t, env, tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("roster %v err = %v, want it to say %q", tc.args, err, tc.want)
@@ -145,6 +148,10 @@ func TestCLIErrors(t *testing.T) {
 	}
 	if r, err := roster(t, env, "serve", "--help"); !errors.Is(err, flag.ErrHelp) || !strings.Contains(r.stderr, "ROSTER_") {
 		t.Errorf("serve --help = %v, %q", err, r.stderr)
+	}
+	bad := map[string]string{"ROSTER_DATABASE": env["ROSTER_DATABASE"], "ROSTER_SIGN_IN_REDIRECT_URL": "javascript:alert(1)"}
+	if _, err := roster(t, bad, "serve"); err == nil || !strings.Contains(err.Error(), "absolute URL") {
+		t.Errorf("serve with a bad ROSTER_SIGN_IN_REDIRECT_URL = %v", err)
 	}
 }
 

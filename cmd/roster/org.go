@@ -10,6 +10,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -36,6 +37,7 @@ func runOrg(ctx context.Context, env *environment, args []string) error {
 		"list":     orgList,
 		"set-plan": orgSetPlan,
 		"settings": orgSettings,
+		"domain":   orgDomain,
 	}, "Manage organizations: each is one customer, with its own users, groups, tokens and settings.")
 }
 
@@ -180,5 +182,71 @@ func orgSettings(ctx context.Context, env *environment, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "allow_members_create_workspaces=%t\ngroup_removal=%s\nsign_in_redirect_url=%s\nscim_rate_limit=%d\n",
 		o.Settings.AllowMembersCreateWorkspaces, o.Settings.GroupRemoval, o.Settings.SignInRedirectURL, o.Settings.SCIMRateLimit)
+	return nil
+}
+
+// orgDomain manages an organization's verified e-mail domains: discovery
+// (/auth/saml/discover) sends people of a domain to its organization's
+// sign-in.
+func orgDomain(ctx context.Context, env *environment, args []string) error {
+	verb := func(name string) func(context.Context, *environment, []string) error {
+		return func(ctx context.Context, env *environment, args []string) error {
+			return orgDomainRun(ctx, env, name, args)
+		}
+	}
+	return subcommand(ctx, env, "org domain", args, map[string]func(context.Context, *environment, []string) error{
+		"add": verb("add"), "remove": verb("remove"), "list": verb("list"),
+	}, "Manage an organization's verified e-mail domains. A domain belongs to one organization at most;\n"+
+		"people whose address is in it find their sign-in at /auth/saml/discover. Add only domains you have verified.")
+}
+
+func orgDomainRun(ctx context.Context, env *environment, verb string, args []string) error {
+	usage := "org domain " + verb + " --org ID"
+	if verb != "list" {
+		usage += " --domain example.com"
+	}
+	f := newFlags(env, "org domain "+verb, usage, "Adds, removes or lists the organization's verified e-mail domains.")
+	var db dbFlags
+	db.register(f)
+	id := f.String("org", "", "organization id (required)")
+	domain := f.String("domain", "", "the e-mail domain, such as example.com")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *id == "" {
+		return errNoOrg
+	}
+	if verb != "list" && *domain == "" {
+		return errors.New("--domain is required: the e-mail domain, such as example.com")
+	}
+	svc, err := db.services(ctx)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if _, err := svc.org(ctx, &db, *id); err != nil {
+		return err
+	}
+	saml := &sso.Service{Store: svc.db, Orgs: svc.orgs}
+	switch verb {
+	case "add":
+		d, err := saml.AddDomain(ctx, cliActor, *id, *domain)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stderr, "Domain %s added: people with an address there are sent to this organization's sign-in.\n", d.Domain)
+	case "remove":
+		if err := saml.RemoveDomain(ctx, cliActor, *id, *domain); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stderr, "Domain %s removed.\n", *domain)
+	}
+	ds, err := saml.Domains(ctx, *id)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		fmt.Fprintln(env.stdout, d.Domain)
+	}
 	return nil
 }

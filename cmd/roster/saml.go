@@ -304,6 +304,9 @@ type ssoOptions struct {
 	allowOutbound bool
 	refresh       time.Duration
 	idle, maxAge  time.Duration
+	// redirectURL is the instance's default sign-in hand-off URL, for
+	// organizations that set none.
+	redirectURL string
 }
 
 func (o *ssoOptions) register(f *flags) {
@@ -311,4 +314,17 @@ func (o *ssoOptions) register(f *flags) {
 	f.DurationVar(&o.refresh, "saml-metadata-refresh", 12*time.Hour, "how often IdP metadata URLs are fetched again (needs --allow-outbound-http)")
 	f.DurationVar(&o.idle, "session-idle-timeout", sso.DefaultIdleTimeout, "sign-in sessions end after this long unused")
 	f.DurationVar(&o.maxAge, "session-max-age", sso.DefaultMaxAge, "sign-in sessions end this long after sign-in, used or not")
+	f.StringVar(&o.redirectURL, "sign-in-redirect-url", "", "where sign-ins are handed to the host app (?code=…&state=…) for organizations that set no sign_in_redirect_url; empty shows members roster's member page")
+}
+
+// check validates the options that can be wrong; serve calls it before it
+// opens anything.
+func (o *ssoOptions) check() error {
+	if o.redirectURL == "" {
+		return nil
+	}
+	if err := access.CheckRedirectURL(o.redirectURL); err != nil {
+		return fmt.Errorf("--sign-in-redirect-url: %w", err)
+	}
+	return nil
 }

@@ -58,6 +58,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := ssoOpts.check(); err != nil {
+		return err
+	}
 	if *lookupMB < 0 {
 		return fmt.Errorf("--scim-lookup-cache-mb %d: use 0 (off) or a size in MiB", *lookupMB)
 	}

@@ -46,13 +46,19 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	resolver := &access.Resolver{Store: s, Logger: logger}
 	dir := &directory.Service{Store: s, Changed: resolver.Invalidate}
 	acc := &access.Service{Store: s, Resolver: resolver}
-	signIn := ssoSurface(ctx, s, dir, acc, logger, baseURL, ssoOpts)
+	signIn, err := ssoSurface(ctx, s, dir, acc, logger, reg, baseURL, ssoOpts)
+	if err != nil {
+		return nil, err
+	}
 	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
 	if reqLog != nil {
 		// A nil *Recorder in the interface would not be a nil Log.
 		provisioning.Log = reqLog
 	}
 	signIn.Renderer = provisioning
+	// An owner signing in to the console through SSO comes back to the
+	// console, not to the host app's hand-off.
+	signIn.RosterPaths = []string{console.Prefix + "/sso/"}
 	hooks := &events.Service{Store: s, Targets: webhookTargets}
 	return []server.Mounter{
 		provisioning,
@@ -84,6 +90,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Directory: dir,
 			Keys:      tokens,
 			Webhooks:  hooks,
+			SSO:       signIn.Service,
 			BaseURL:   baseURL,
 			Logger:    logger,
 		},
@@ -94,15 +101,19 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 // ssoSurface builds the SAML and session surface and starts its
 // maintenance (purging expired sign-in records; refreshing metadata URLs
 // when outbound HTTP is allowed) until ctx ends.
-func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.Service, logger *slog.Logger, baseURL string, o ssoOptions) *signin.Handler {
+func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.Service, logger *slog.Logger, reg prometheus.Registerer, baseURL string, o ssoOptions) (*signin.Handler, error) {
+	metrics, err := sso.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	svc := &sso.Service{Store: s, Orgs: acc, Users: users, Joiner: acc, BaseURL: baseURL, Logger: logger,
-		IdleTimeout: o.idle, MaxAge: o.maxAge}
+		IdleTimeout: o.idle, MaxAge: o.maxAge, DefaultRedirectURL: o.redirectURL, Metrics: metrics}
 	refresh := time.Duration(0)
 	if o.allowOutbound {
 		refresh = o.refresh
 	}
 	go svc.Run(ctx, refresh)
-	return &signin.Handler{Service: svc, Logger: logger}
+	return &signin.Handler{Service: svc, Logger: logger}, nil
 }
 
 // startWebhooks runs the webhook dispatcher of "roster serve" until ctx

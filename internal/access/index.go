@@ -317,6 +317,11 @@ func (x *index) apply(e store.Event) error {
 	switch e.Type {
 	case "org.created", "token.created", "token.revoked", "workspace.updated":
 		// Nothing the resolver reads.
+	case "sso.idp_metadata_set", "sso.settings_changed", "sso.signed_in", "sso.signed_out",
+		"sso.sign_in_refused", "sso.sign_in_refused_summary", "org.domain_added", "org.domain_removed":
+		// Sign-in bookkeeping: nothing the resolver reads. Listed so that a
+		// sign-in (or a refused one, which anyone can cause) does not make
+		// the next check rebuild the organization's index.
 	case "org.plan_changed":
 		if err := json.Unmarshal(d.To, &x.org.Plan); err != nil {
 			return errReload{"plan: " + err.Error()}

@@ -44,8 +44,8 @@ func TestJoinGranted(t *testing.T) {
 				{"second sign-in joins nothing new", alice, 0},
 				{"no grant, nothing to join", bob, 0},
 			} {
-				n, err := w.svc.JoinGranted(ctx, store.Actor{Kind: "user", ID: tc.user.ID}, w.org.ID, tc.user.ID)
-				if err != nil || n != tc.want {
+				added, err := w.svc.JoinGranted(ctx, store.Actor{Kind: "user", ID: tc.user.ID}, w.org.ID, tc.user.ID)
+				if n := len(added); err != nil || n != tc.want {
 					t.Errorf("%s: JoinGranted = %d, %v; want %d", tc.name, n, err, tc.want)
 				}
 			}

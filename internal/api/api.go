@@ -32,6 +32,7 @@ import (
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/auth"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/token"
 )
 
@@ -57,6 +58,9 @@ type Handler struct {
 	// Webhooks manages the organization's webhook endpoints
 	// (events.Service).
 	Webhooks Webhooks
+	// SSO redeems sign-in hand-off codes, reads the sign-in log and keeps
+	// the organization's verified domains.
+	SSO *sso.Service
 	// BaseURL is roster's public URL, without a trailing slash; setup links
 	// point there.
 	BaseURL string

@@ -8,8 +8,11 @@
 // # Routes
 //
 //	GET  /auth/saml/{org}/metadata  SP metadata; its URL is also the SP entity id
-//	GET  /auth/saml/{org}/login     SP-initiated sign-in (?return_to=/local/path)
+//	GET  /auth/saml/{org}/login     SP-initiated sign-in (?state=… for the host app, ?return_to=/local/path)
 //	POST /auth/saml/{org}/acs       Assertion Consumer Service, HTTP-POST binding
+//	GET  /auth/saml/discover        the organization of ?email= or ?domain=; a form without
+//	GET  /auth/member               the member page: what the member reaches, Join buttons
+//	POST /auth/member/join          joins one (http.CrossOriginProtection and a form token)
 //	GET  /auth/whoami               200 {userName, organization} or 401
 //	POST /auth/logout               ends the session (http.CrossOriginProtection)
 //
@@ -21,8 +24,9 @@
 // RelayState but not SameSite=Lax cookies, so the browser-binding cookie is
 // SameSite=None; Secure over HTTPS. The session cookie is HttpOnly,
 // SameSite=Lax, and Secure and __Host- prefixed over HTTPS. Return paths
-// are accepted only when they are local paths (SafeReturnPath), so sign-in
-// is never an open redirect.
+// are accepted only when they are local paths (SafeReturnPath), and an
+// organization with a sign-in redirect URL is handed off there and
+// nowhere else, so sign-in is never an open redirect.
 //
 // # Pages
 //

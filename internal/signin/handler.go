@@ -46,9 +46,23 @@ type Handler struct {
 	Renderer UserRenderer
 	Logger   *slog.Logger
 	// DefaultReturn is where a browser goes after signing in when it asked
-	// for no page; "/" when "".
+	// for no page and its organization hands sign-ins to no host app;
+	// MemberPath (the member page) when "".
 	DefaultReturn string
+	// RosterPaths are local path prefixes of roster's own pages that a
+	// sign-in returns to even when the organization hands sign-ins to its
+	// host app: the console's single sign-on for owners
+	// (console.Prefix + "/sso/"). Only local paths, so never a host.
+	RosterPaths []string
 }
+
+// MemberPath is the member page: what the signed-in member can reach, with
+// a Join button where a grant lets them join. Join posts to MemberPath +
+// "/join"; discovery is DiscoverPath.
+const (
+	MemberPath   = "/auth/member"
+	DiscoverPath = sso.PathPrefix + "discover"
+)
 
 func (h *Handler) logger() *slog.Logger {
 	if h.Logger == nil {
@@ -60,8 +74,11 @@ func (h *Handler) logger() *slog.Logger {
 // Mount registers the routes:
 //
 //	GET  /auth/saml/{org}/metadata  SP metadata XML (the entity id)
-//	GET  /auth/saml/{org}/login     SP-initiated sign-in; ?return_to=/local/path
+//	GET  /auth/saml/{org}/login     SP-initiated sign-in; ?state=… for the host app, ?return_to=/local/path
 //	POST /auth/saml/{org}/acs       Assertion Consumer Service (HTTP-POST)
+//	GET  /auth/saml/discover        ?email= or ?domain=: to the organization's sign-in; a form without
+//	GET  /auth/member               the member page (workspaces and folders, Join)
+//	POST /auth/member/join          joins one (CSRF-protected)
 //	GET  /auth/whoami               the signed-in user, JSON; 401 otherwise
 //	POST /auth/logout               ends the session (CSRF-protected)
 //
@@ -71,6 +88,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+sso.PathPrefix+"{org}/metadata", h.metadata)
 	mux.HandleFunc("GET "+sso.PathPrefix+"{org}/login", h.login)
 	mux.HandleFunc("POST "+sso.PathPrefix+"{org}/acs", h.acs)
+	mux.HandleFunc("GET "+DiscoverPath, h.discover)
+	mux.HandleFunc("GET "+MemberPath, h.member)
+	mux.Handle("POST "+MemberPath+"/join", http.NewCrossOriginProtection().Handler(http.HandlerFunc(h.join)))
 	mux.HandleFunc("GET /auth/whoami", h.whoami)
 	mux.Handle("POST /auth/logout", http.NewCrossOriginProtection().Handler(http.HandlerFunc(h.logout)))
 }
@@ -127,6 +147,13 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) (store.Org, stor
 	return o, c, cfg, true
 }
 
+// badState answers a state sso.CheckState refuses.
+func badState() refusal {
+	return refusal{Title: "Sign-in cannot start",
+		Message: "The link that sent you here passed a state roster does not accept (at most 512 letters, digits and - . _ ~). Go back to the app and try again.",
+		Reason:  "bad_state"}
+}
+
 // login starts an SP-initiated sign-in: the domain records the request
 // under the RelayState's hash, bound to this browser by a cookie, and the
 // browser is redirected to the IdP.
@@ -141,8 +168,19 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 			Reason:  "sp_initiated_disabled"})
 		return
 	}
+	state := r.URL.Query().Get("state")
+	if err := sso.CheckState(state); err != nil {
+		h.page(w, r, http.StatusBadRequest, o, badState())
+		return
+	}
 	browser := h.browserBinding(w, r)
-	redirect, err := h.Service.Begin(r.Context(), o.ID, cfg, browser, SafeReturnPath(r.URL.Query().Get("return_to"), ""))
+	redirect, err := h.Service.Begin(r.Context(), o.ID, cfg, browser, SafeReturnPath(r.URL.Query().Get("return_to"), ""), state)
+	if errors.Is(err, sso.ErrBusy) {
+		w.Header().Set("Retry-After", "60")
+		h.page(w, r, http.StatusServiceUnavailable, o, refusal{Title: "Sign-in is busy",
+			Message: "Too many sign-ins to " + o.Name + " are in progress right now. Try again in a few minutes.", Reason: "busy"})
+		return
+	}
 	if fault.Is(err, fault.Conflict) {
 		h.logger().WarnContext(r.Context(), "cannot build an AuthnRequest", "org", o.ID, "err", err)
 		h.page(w, r, http.StatusConflict, o, refusal{Title: "Sign-in cannot start here",
@@ -207,7 +245,7 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	// browser holding the binding cookie it was created with.
 	in := store.SignIn{Method: "idp_initiated"}
 	var expect saml.Expectation
-	returnTo := ""
+	returnTo, state := "", ""
 	if relay != "" && len(relay) <= 1024 {
 		browser := ""
 		if ck, err := r.Cookie(browserCookie); err == nil {
@@ -218,7 +256,7 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			in.Method = "sp_initiated"
-			expect.InResponseTo, returnTo = req.RequestID, req.ReturnTo
+			expect.InResponseTo, returnTo, state = req.RequestID, req.ReturnTo, req.State
 		case errors.As(err, &refused):
 			in.Method = "sp_initiated"
 			in.Reason, in.Detail = refused.Reason, refused.Detail
@@ -255,9 +293,9 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 	in.NameID = a.NameID
 
 	u, jit, err := h.Service.Link(r.Context(), o, c, a)
+	var s sso.NewSession
 	if err == nil {
 		in.JIT = jit
-		var s sso.NewSession
 		if s, err = h.Service.StartSession(r.Context(), o, u, a, in); err == nil {
 			h.setSessionCookie(w, s)
 		}
@@ -272,11 +310,35 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, o, http.StatusForbidden, in)
 		return
 	}
-	if returnTo == "" {
-		returnTo = SafeReturnPath(h.DefaultReturn, "/")
-	}
 	w.Header().Set("Cache-Control", "no-store")
+	// An organization that hands sign-ins to its host app sends the browser
+	// there and nowhere else: the configured URL with a one-time code and
+	// the state the app started with. return_to and RelayState never choose
+	// a host.
+	if h.Service.RedirectURL(o) != "" && !h.rosterPath(returnTo) {
+		target, err := h.Service.HandOff(r.Context(), o, u.ID, in.Method, state, s.Joined)
+		if err != nil {
+			h.internal(w, r, err)
+			return
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	if returnTo == "" {
+		returnTo = SafeReturnPath(h.DefaultReturn, MemberPath)
+	}
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+}
+
+// rosterPath reports whether a sign-in's return path is one of roster's
+// own pages (RosterPaths), which the hand-off does not replace.
+func (h *Handler) rosterPath(p string) bool {
+	for _, prefix := range h.RosterPaths {
+		if p != "" && strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // refuse records a refused sign-in in the event log and shows the browser

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/internal/fault"
+	"github.com/rosterhq/roster/internal/signin"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/sso/saml/samltest"
 	"github.com/rosterhq/roster/internal/store"
@@ -35,13 +36,13 @@ func TestValidSignIns(t *testing.T) {
 			{name: "sp-initiated, rolled-over key", opts: samltest.ResponseOptions{SignWith: e.idp.Keys[1]}, wantLoc: "/docs/1?tab=a"},
 			{name: "sp-initiated, SHA-1 explicitly allowed", settings: sso.Settings{AllowSHA1: ptr(true)},
 				opts: samltest.ResponseOptions{SHA1: true}, wantLoc: "/docs/1?tab=a"},
-			{name: "idp-initiated, assertion signed", settings: sso.Settings{IdPInitiated: ptr(true)}, idpInit: true, wantLoc: "/"},
+			{name: "idp-initiated, assertion signed", settings: sso.Settings{IdPInitiated: ptr(true)}, idpInit: true, wantLoc: signin.MemberPath},
 			{name: "idp-initiated, response signed", settings: sso.Settings{IdPInitiated: ptr(true), WantAssertionsSigned: ptr(false)},
-				idpInit: true, opts: samltest.ResponseOptions{Sign: samltest.SignResponse}, wantLoc: "/"},
+				idpInit: true, opts: samltest.ResponseOptions{Sign: samltest.SignResponse}, wantLoc: signin.MemberPath},
 			{name: "idp-initiated, local RelayState", settings: sso.Settings{IdPInitiated: ptr(true)}, idpInit: true,
 				relay: "/from/okta", wantLoc: "/from/okta"},
 			{name: "idp-initiated, foreign RelayState ignored", settings: sso.Settings{IdPInitiated: ptr(true)}, idpInit: true,
-				relay: "https://evil.example/phish", wantLoc: "/"},
+				relay: "https://evil.example/phish", wantLoc: signin.MemberPath},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
@@ -147,6 +148,9 @@ func TestAttacksRefusedAtACS(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				b := newBrowser(t)
+				// Each case in a refusal window of its own: only a window's
+				// first refusal of a reason is an event.
+				e.clock.Advance(sso.RefusalWindow)
 				refusedBefore := len(e.events("sso.sign_in_refused"))
 				signedBefore := len(e.events("sso.signed_in"))
 				id, relay := e.login(b, e.mux, "/after")
@@ -499,12 +503,12 @@ func TestLoginSettingsAndReturnPaths(t *testing.T) {
 	e := newEnv(t, engines[0])
 	for _, tc := range []struct{ returnTo, want string }{
 		{"/w/42?folder=7#top", "/w/42?folder=7#top"},
-		{"//evil.example/x", "/"},
-		{"https://evil.example/", "/"},
-		{"/\\evil.example", "/"},
-		{"javascript:alert(1)", "/"},
-		{"/ok\r\nSet-Cookie: x=1", "/"},
-		{"", "/"},
+		{"//evil.example/x", signin.MemberPath},
+		{"https://evil.example/", signin.MemberPath},
+		{"/\\evil.example", signin.MemberPath},
+		{"javascript:alert(1)", signin.MemberPath},
+		{"/ok\r\nSet-Cookie: x=1", signin.MemberPath},
+		{"", signin.MemberPath},
 	} {
 		t.Run(tc.returnTo, func(t *testing.T) {
 			b := newBrowser(t)

@@ -46,6 +46,23 @@
 // code. A successful sign-in then joins the workspaces the user's groups
 // grant (Joiner: access.Service.JoinGranted).
 //
+// # Hand-off to the host app
+//
+// When the organization (or the instance, DefaultRedirectURL) has a
+// sign-in redirect URL, a completed sign-in ends there with a one-time
+// code and the state the host app passed to the login URL (CheckState
+// bounds it). HandOff stores only the code's SHA-256, for HandoffTTL;
+// Redeem takes the code (at most once) for the organization whose API key
+// asks, and answers the person as the directory has them now, with their
+// groups and what the sign-in joined. Without a redirect URL the member
+// page lists what the member reaches (Places) and joins at a click (Join).
+//
+// # Discovery
+//
+// Organizations verify e-mail domains (AddDomain; one organization per
+// domain, the store's primary key), and Discover maps an address to the
+// organization whose sign-in it should use.
+//
 // # Sessions
 //
 // A session is 256 random bits (NewToken) held by the browser; the store
@@ -58,8 +75,15 @@
 // # Audit
 //
 // Configuration changes ("sso.idp_metadata_set", "sso.settings_changed"),
-// sign-ins ("sso.signed_in"), refusals with their reason
-// ("sso.sign_in_refused") and logouts ("sso.signed_out") are events written
-// by the store in the transaction of the change. Assertions are never
-// logged.
+// sign-ins ("sso.signed_in") and logouts ("sso.signed_out") are events
+// written by the store in the transaction of the change. Refusals are
+// anonymous and can be made at will, so they are aggregated: the first of
+// a reason per organization and RefusalWindow is an event
+// ("sso.sign_in_refused"), the rest are counted and summed up by one
+// "sso.sign_in_refused_summary" when the window ends (FlushRefusals), and
+// the sign-in log keeps the detail of successes and of the first
+// RefusalDetailPerWindow refusals of a window, expiring old entries
+// (PurgeSignInLog). Metrics counts every attempt for Prometheus. Pending
+// login requests are capped per organization (MaxPendingRequests).
+// Assertions are never logged.
 package sso

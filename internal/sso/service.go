@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/sso/saml"
 	"github.com/rosterhq/roster/internal/store"
@@ -46,14 +47,19 @@ type Users interface {
 	GetUser(ctx context.Context, orgID, id string) (store.User, error)
 	QueryUsers(ctx context.Context, orgID string, q store.Query) (store.Page[store.User], error)
 	CreateUser(ctx context.Context, actor store.Actor, u store.User) (store.User, error)
+	// UserGroups returns the groups each user is a direct member of.
+	UserGroups(ctx context.Context, orgID string, ids []string) (map[string][]store.GroupRef, error)
 }
 
 // Joiner records the memberships a user's groups make them eligible for;
-// StartSession calls it after each successful sign-in, so a user's first
-// sign-in joins the workspaces their groups grant. It must be idempotent.
-// *access.Service provides it.
+// StartSession calls JoinGranted after each successful sign-in, so a
+// user's first sign-in joins the workspaces their groups grant (it must be
+// idempotent), and the member page lists what the user reaches (UserReach)
+// and joins one resource at a click (Join). *access.Service provides it.
 type Joiner interface {
-	JoinGranted(ctx context.Context, actor store.Actor, orgID, userID string) (int, error)
+	JoinGranted(ctx context.Context, actor store.Actor, orgID, userID string) ([]store.ResourceMember, error)
+	UserReach(ctx context.Context, orgID, userID string) ([]access.Reach, error)
+	Join(ctx context.Context, actor store.Actor, orgID, userID string, rt store.ResourceType, resourceID string) (access.Decision, []store.ResourceMember, error)
 }
 
 // ErrNotConfigured: the organization has uploaded no IdP metadata.
@@ -74,8 +80,18 @@ type Service struct {
 	// Users links subjects to users and creates them just in time; needed
 	// for sign-in only.
 	Users Users
-	// Joiner, when set, is called after every successful sign-in.
+	// Joiner, when set, is called after every successful sign-in; the
+	// member page needs it.
 	Joiner Joiner
+	// DefaultRedirectURL is where sign-ins are handed to the host app for
+	// organizations that set no sign_in_redirect_url; "" shows them the
+	// member page instead.
+	DefaultRedirectURL string
+	// Metrics counts sign-ins and redemptions; nil counts nothing.
+	Metrics *Metrics
+	// MaxPending caps each organization's sign-ins in flight;
+	// MaxPendingRequests when 0.
+	MaxPending int
 	// BaseURL is roster's public URL: the SP URLs of an organization whose
 	// configuration stores no base URL of its own are derived from it.
 	BaseURL string

@@ -3,6 +3,8 @@ package sso
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -59,6 +61,9 @@ type NewSession struct {
 	ExpiresAt time.Time
 	// MaxAge is how long the cookie may live, at least a second.
 	MaxAge time.Duration
+	// Joined is what this sign-in joined under the grants of the user's
+	// groups.
+	Joined []Joined
 }
 
 // StartSession signs the user in: it creates a session (recording the
@@ -87,16 +92,25 @@ func (s *Service) StartSession(ctx context.Context, o store.Org, u store.User, a
 		}
 		return NewSession{}, fmt.Errorf("start a session: %w", err)
 	}
+	s.Metrics.signIn("success", "")
+	joined := []Joined{}
 	if s.Joiner != nil {
 		// Joining is bookkeeping on top of the sign-in: its failure is
 		// logged, and the next sign-in or check joins again.
-		if n, err := s.Joiner.JoinGranted(ctx, actor, o.ID, u.ID); err != nil {
+		added, err := s.Joiner.JoinGranted(ctx, actor, o.ID, u.ID)
+		if err != nil {
 			s.logger().WarnContext(ctx, "joining granted workspaces after sign-in failed", "org", o.ID, "user", u.ID, "err", err)
-		} else if n > 0 {
-			s.logger().InfoContext(ctx, "user joined granted workspaces at sign-in", "org", o.ID, "user", u.ID, "memberships", n)
+		}
+		if len(added) > 0 {
+			s.logger().InfoContext(ctx, "user joined granted workspaces at sign-in", "org", o.ID, "user", u.ID, "memberships", len(added))
+			reach, err := s.Joiner.UserReach(ctx, o.ID, u.ID)
+			if err != nil {
+				s.logger().WarnContext(ctx, "naming the joined workspaces failed", "org", o.ID, "user", u.ID, "err", err)
+			}
+			joined = joinedOf(added, reach)
 		}
 	}
-	return NewSession{Token: token, ExpiresAt: expires, MaxAge: max(time.Second, expires.Sub(now))}, nil
+	return NewSession{Token: token, ExpiresAt: expires, MaxAge: max(time.Second, expires.Sub(now)), Joined: joined}, nil
 }
 
 // Session returns the session a token names, or false.
@@ -161,23 +175,30 @@ func (s *Service) User(ctx context.Context, orgID, id string) (store.User, error
 	return s.Users.GetUser(ctx, orgID, id)
 }
 
-// Run purges expired request states, assertion ids and sessions every few
-// minutes and, when refresh is positive, re-fetches IdP metadata URLs that
+// Run sums up ended refusal windows every minute, purges expired request
+// states, assertion ids, sessions, hand-off codes and old sign-in log
+// entries every five and, when refresh is positive, re-fetches IdP metadata URLs that
 // often. It returns when ctx ends.
 func (s *Service) Run(ctx context.Context, refresh time.Duration) {
-	const purgeEvery = 5 * time.Minute
-	tick := time.NewTicker(purgeEvery)
+	// Refusal windows are summed up every minute, so their summary events
+	// come soon after the window; purging is every fifth tick.
+	tick := time.NewTicker(RefusalWindow)
 	defer tick.Stop()
 	lastRefresh := time.Now()
 	if refresh > 0 {
 		s.refresh(ctx)
 	}
-	for {
+	for ticks := 1; ; ticks++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+		s.FlushRefusals(ctx)
+		if ticks%5 != 0 {
+			continue
+		}
+		s.PurgeSignInLog(ctx)
 		if n, err := s.Store.PurgeSSO(ctx, s.now().UTC()); err != nil {
 			s.logger().WarnContext(ctx, "purging expired sign-in records failed", "err", err)
 		} else if n > 0 {
@@ -194,4 +215,18 @@ func (s *Service) refresh(ctx context.Context) {
 	if err := s.RefreshMetadata(ctx); err != nil {
 		s.logger().WarnContext(ctx, "refreshing IdP metadata failed; the last good metadata stays in use", "err", err)
 	}
+}
+
+// FormToken is the anti-forgery token of the forms a session posts (the
+// member page's Join): derived from the session's secret, so only a page
+// served to that browser knows it, and nothing needs storing.
+func FormToken(sessionToken string) string {
+	h := sha256.Sum256([]byte("roster form token\x00" + sessionToken))
+	return base64.RawURLEncoding.EncodeToString(h[:])
+}
+
+// CheckFormToken reports, in constant time, whether got is the session's
+// FormToken.
+func CheckFormToken(sessionToken, got string) bool {
+	return sessionToken != "" && subtle.ConstantTimeCompare([]byte(FormToken(sessionToken)), []byte(got)) == 1
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -19,6 +20,37 @@ const PathPrefix = "/auth/saml/"
 
 // RequestTTL is how long an SP-initiated sign-in may take at the IdP.
 const RequestTTL = 10 * time.Minute
+
+// MaxPendingRequests bounds the sign-ins an organization may have in
+// flight: each anonymous GET of the login URL stores one for RequestTTL,
+// so the cap bounds what a client looping on it can make roster store.
+const MaxPendingRequests = 5000
+
+// ErrBusy: the organization has MaxPendingRequests sign-ins in flight.
+var ErrBusy = errors.New("too many sign-ins are in progress for this organization; try again in a few minutes")
+
+func (s *Service) maxPending() int {
+	if s.MaxPending <= 0 {
+		return MaxPendingRequests
+	}
+	return s.MaxPending
+}
+
+// Refusal aggregation: refused sign-ins are counted per organization,
+// reason and RefusalWindow; the first of a window is an event and the
+// first RefusalDetailPerWindow are rows of the sign-in log, so that a
+// client posting garbage to the ACS cannot flood either.
+const (
+	RefusalWindow          = time.Minute
+	RefusalDetailPerWindow = 20
+)
+
+// Sign-in log retention: entries older than SignInLogRetention go, and each
+// organization keeps its newest SignInLogKeep.
+const (
+	SignInLogRetention = 30 * 24 * time.Hour
+	SignInLogKeep      = 10000
+)
 
 // Refusal reasons decided by this package, next to saml.Reason's codes.
 // They are stable: docs/saml.md lists them for administrators.
@@ -50,11 +82,17 @@ var ErrNoRequest = fault.NotFoundf("no pending sign-in has that RelayState")
 // Begin starts an SP-initiated sign-in: it builds the AuthnRequest and
 // records it so that its response can be bound to it — the request id, the
 // browser (by the hash of its binding secret) and the local path to return
-// to, under the hash of the RelayState, for RequestTTL. It returns the URL
-// to send the browser to. When the IdP's configuration rules out
-// SP-initiated sign-in (it demands signed requests or has no redirect
-// endpoint) the error is a fault.Conflict.
-func (s *Service) Begin(ctx context.Context, orgID string, cfg saml.SPConfig, browserSecret, returnTo string) (string, error) {
+// to and the host app's state, under the hash of the RelayState, for
+// RequestTTL. It returns the URL to send the browser to. A state
+// CheckState refuses is a fault.Invalid and nothing is stored. When the
+// IdP's configuration rules out SP-initiated sign-in (it demands signed
+// requests or has no redirect endpoint) the error is a fault.Conflict;
+// when the organization has MaxPending (MaxPendingRequests) in flight,
+// ErrBusy.
+func (s *Service) Begin(ctx context.Context, orgID string, cfg saml.SPConfig, browserSecret, returnTo, state string) (string, error) {
+	if err := CheckState(state); err != nil {
+		return "", err
+	}
 	now := s.now().UTC()
 	req, err := saml.NewAuthnRequest(cfg, now)
 	if err != nil {
@@ -62,8 +100,12 @@ func (s *Service) Begin(ctx context.Context, orgID string, cfg saml.SPConfig, br
 	}
 	err = s.Store.CreateSAMLRequest(ctx, store.SAMLRequest{
 		OrgID: orgID, RelayHash: digest(req.RelayState), RequestID: req.ID, BrowserHash: digest(browserSecret),
-		ReturnTo: returnTo, CreatedAt: now, ExpiresAt: now.Add(RequestTTL),
-	})
+		ReturnTo: returnTo, State: state, CreatedAt: now, ExpiresAt: now.Add(RequestTTL),
+	}, s.maxPending())
+	if errors.Is(err, store.ErrLimit) {
+		s.logger().WarnContext(ctx, "sign-in refused: too many in flight", "org", orgID, "max", s.maxPending())
+		return "", ErrBusy
+	}
 	if err != nil {
 		return "", fmt.Errorf("record the sign-in request: %w", err)
 	}
@@ -109,13 +151,57 @@ func (c replayCache) Remember(ctx context.Context, id string, until time.Time) (
 // signInRefused is the actor of refused sign-ins in the event log.
 var signInRefused = store.Actor{Kind: "system", Name: "saml sign-in"}
 
-// RecordRefused records a refused sign-in in the organization's event log
-// ("sso.sign_in_refused").
+// RecordRefused counts a refused sign-in (the Prometheus counter) and
+// records it: the first refusal of a reason in a RefusalWindow is an event
+// ("sso.sign_in_refused"), the window's later ones are counted and summed
+// up in one "sso.sign_in_refused_summary" when it ends, and the first
+// RefusalDetailPerWindow keep their detail in the sign-in log.
 func (s *Service) RecordRefused(ctx context.Context, orgID string, in store.SignIn) error {
-	if err := s.Store.RecordSignInRefused(ctx, signInRefused, orgID, in); err != nil {
+	s.Metrics.signIn("refused", in.Reason)
+	w := store.RefusalWindow{Start: s.now().UTC().Truncate(RefusalWindow), KeepDetail: RefusalDetailPerWindow}
+	if _, err := s.Store.RecordSignInRefused(ctx, signInRefused, orgID, in, w); err != nil {
 		return fmt.Errorf("record a refused sign-in: %w", err)
 	}
 	return nil
+}
+
+// FlushRefusals sums up the refusal windows that have ended; Run calls it
+// every minute.
+func (s *Service) FlushRefusals(ctx context.Context) {
+	before := s.now().UTC().Truncate(RefusalWindow)
+	if _, err := s.Store.FlushRefusalWindows(ctx, signInRefused, before); err != nil {
+		s.logger().WarnContext(ctx, "summing up refused sign-ins failed", "err", err)
+	}
+}
+
+// PurgeSignInLog deletes sign-in log entries past SignInLogRetention and
+// beyond each organization's newest SignInLogKeep.
+func (s *Service) PurgeSignInLog(ctx context.Context) {
+	if n, err := s.Store.PurgeSignIns(ctx, s.now().UTC().Add(-SignInLogRetention), SignInLogKeep); err != nil {
+		s.logger().WarnContext(ctx, "purging the sign-in log failed", "err", err)
+	} else if n > 0 {
+		s.logger().DebugContext(ctx, "purged sign-in log entries", "rows", n)
+	}
+}
+
+// MaxSignInPage bounds a page of the sign-in log: a thousand entries and
+// the one more a caller asks for to learn whether more exist.
+const MaxSignInPage = 1001
+
+// SignIns returns a page of the organization's sign-in log, newest first:
+// entries with an id below before (0 for the newest), matching f, at most
+// limit (1 to MaxSignInPage).
+func (s *Service) SignIns(ctx context.Context, orgID string, f store.SignInFilter, before int64, limit int) ([]store.SignInEntry, error) {
+	if limit < 1 || limit > MaxSignInPage {
+		return nil, fault.Invalidf("limit must be from 1 to %d", MaxSignInPage)
+	}
+	if f.Outcome != "" && f.Outcome != store.SignInSuccess && f.Outcome != store.SignInRefused {
+		return nil, fault.Invalidf("outcome must be %q or %q, not %q", store.SignInSuccess, store.SignInRefused, f.Outcome)
+	}
+	if before < 0 {
+		return nil, fault.Invalidf("before must be a sign-in log id")
+	}
+	return s.Store.ListSignIns(ctx, orgID, f, before, limit)
 }
 
 // Contact is an administrator a refused person may ask for help.

@@ -2,8 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrLimit means a bounded table is full for the organization: the write
+// was refused and nothing was stored.
+var ErrLimit = errors.New("limit reached")
 
 // SAMLLinkBy says how a SAML subject is matched to a provisioned user.
 type SAMLLinkBy string
@@ -97,7 +102,10 @@ type SAMLRequest struct {
 	// response is accepted only from the browser holding that cookie.
 	BrowserHash []byte
 	// ReturnTo is the local path to send the browser to after sign-in.
-	ReturnTo  string
+	ReturnTo string
+	// State is what the host app passed to the login URL, returned
+	// unchanged in the hand-off.
+	State     string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }
@@ -163,8 +171,11 @@ type SSOStore interface {
 	// given, at most limit.
 	ListSAMLMetadataURLs(ctx context.Context, after string, limit int) ([]SAMLConfig, error)
 
-	// CreateSAMLRequest stores a pending request. No event.
-	CreateSAMLRequest(ctx context.Context, r SAMLRequest) error
+	// CreateSAMLRequest stores a pending request unless the organization
+	// already has maxPending requests that have not expired (at r.CreatedAt):
+	// then ErrLimit and nothing is stored. maxPending <= 0 means no cap.
+	// No event.
+	CreateSAMLRequest(ctx context.Context, r SAMLRequest, maxPending int) error
 	// TakeSAMLRequest deletes and returns the organization's pending
 	// request with that RelayState hash: each request is used at most once,
 	// whatever the outcome. ErrNotFound when there is none or it expired
@@ -179,9 +190,49 @@ type SSOStore interface {
 	// CreateSession stores a session for an existing user and records the
 	// sign-in. Event "sso.signed_in" in the same transaction.
 	CreateSession(ctx context.Context, actor Actor, s Session, in SignIn) (Session, error)
-	// RecordSignInRefused records a refused sign-in. Event
-	// "sso.sign_in_refused".
-	RecordSignInRefused(ctx context.Context, actor Actor, orgID string, in SignIn) error
+	// RecordSignInRefused counts a refused sign-in in its window (the
+	// organization, in.Reason and w.Start) and returns the window's count
+	// so far. Only the window's first refusal is an event
+	// ("sso.sign_in_refused", in with the window's start); only its first
+	// w.KeepDetail refusals are rows of the sign-in log. So a flood of
+	// refusals grows the event log by one row per window.
+	RecordSignInRefused(ctx context.Context, actor Actor, orgID string, in SignIn, w RefusalWindow) (int64, error)
+	// FlushRefusalWindows ends the windows that started before the time
+	// given: each that counted more than one refusal becomes one event
+	// "sso.sign_in_refused_summary" {reason, window_start, count}. It
+	// returns how many windows ended.
+	FlushRefusalWindows(ctx context.Context, actor Actor, before time.Time) (int64, error)
+	// ListSignIns returns the organization's sign-in log, newest first,
+	// the entries with an id below before (0: from the newest) that match
+	// the filter, at most limit.
+	ListSignIns(ctx context.Context, orgID string, f SignInFilter, before int64, limit int) ([]SignInEntry, error)
+	// PurgeSignIns deletes sign-in log entries older than before, and each
+	// organization's entries beyond its newest keep; it returns how many
+	// went.
+	PurgeSignIns(ctx context.Context, before time.Time, keep int) (int64, error)
+
+	// CreateHandoff stores a one-time hand-off code (its hash). No event:
+	// the sign-in it follows is one.
+	CreateHandoff(ctx context.Context, h Handoff) error
+	// TakeHandoff deletes and returns the organization's hand-off with
+	// that code hash: a code is redeemed at most once. ErrNotFound when
+	// there is none, it belongs to another organization, or it expired at
+	// or before now.
+	TakeHandoff(ctx context.Context, orgID string, codeHash []byte, now time.Time) (Handoff, error)
+
+	// AddOrgDomain records a verified e-mail domain of the organization.
+	// A domain belongs to one organization at most: a *ConflictError
+	// (ErrConflict) when another or the same organization has it. Event
+	// "org.domain_added".
+	AddOrgDomain(ctx context.Context, actor Actor, orgID, domain string) (OrgDomain, error)
+	// RemoveOrgDomain removes one; ErrNotFound when the organization does
+	// not have it. Event "org.domain_removed".
+	RemoveOrgDomain(ctx context.Context, actor Actor, orgID, domain string) error
+	// ListOrgDomains returns the organization's domains in order.
+	ListOrgDomains(ctx context.Context, orgID string) ([]OrgDomain, error)
+	// OrgDomain returns the record of a domain, whichever organization has
+	// it, or ErrNotFound.
+	OrgDomain(ctx context.Context, domain string) (OrgDomain, error)
 	// GetSession returns the session with that id hash, with its user's
 	// userName and active flag read in the same statement, or ErrNotFound.
 	// Expiry is the caller's to judge.
@@ -194,7 +245,65 @@ type SSOStore interface {
 	// session ends without an event. ErrNotFound when there is none.
 	DeleteSession(ctx context.Context, actor Actor, orgID string, idHash []byte, reason string) error
 
-	// PurgeSSO deletes request states, assertion ids and sessions that
-	// expired at or before now, and returns how many rows went.
+	// PurgeSSO deletes request states, assertion ids, sessions and hand-off
+	// codes that expired at or before now, and returns how many rows went.
 	PurgeSSO(ctx context.Context, now time.Time) (int64, error)
+}
+
+// RefusalWindow is the aggregation window of a refused sign-in.
+type RefusalWindow struct {
+	// Start is the start of the window the refusal falls in.
+	Start time.Time
+	// KeepDetail is how many refusals of one window are kept as rows of
+	// the sign-in log.
+	KeepDetail int64
+}
+
+// Sign-in log outcomes.
+const (
+	SignInSuccess = "success"
+	SignInRefused = "refused"
+)
+
+// SignInEntry is one row of the sign-in log.
+type SignInEntry struct {
+	ID    int64
+	OrgID string
+	At    time.Time
+	// Outcome is SignInSuccess or SignInRefused.
+	Outcome string
+	SignIn
+}
+
+// SignInFilter selects sign-in log entries; empty fields match all.
+type SignInFilter struct {
+	Outcome string
+	Reason  string
+	UserID  string
+}
+
+// Handoff is a one-time code handed to the host app after a sign-in, which
+// it redeems for the person who signed in.
+type Handoff struct {
+	// CodeHash is SHA-256 of the code; the code itself is the browser's
+	// and the host app's only.
+	CodeHash []byte
+	OrgID    string
+	UserID   string
+	// State is the host app's value from the login URL, returned as is.
+	State string
+	// Method is "sp_initiated" or "idp_initiated".
+	Method string
+	// Joined is what the sign-in joined, as JSON (the domain's shape).
+	Joined    []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// OrgDomain is an e-mail domain an organization has verified: people with
+// an address in it sign in through that organization.
+type OrgDomain struct {
+	Domain    string
+	OrgID     string
+	CreatedAt time.Time
 }

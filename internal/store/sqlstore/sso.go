@@ -158,15 +158,28 @@ func (s *DB) ListSAMLMetadataURLs(ctx context.Context, after string, limit int) 
 	return out, nil
 }
 
-// CreateSAMLRequest stores a pending SP-initiated sign-in.
-func (s *DB) CreateSAMLRequest(ctx context.Context, r store.SAMLRequest) error {
+// CreateSAMLRequest stores a pending SP-initiated sign-in, unless the
+// organization has maxPending requests in flight already. The count and the
+// insert are two statements, so instances racing at the cap may pass it by
+// a few rows: the cap bounds the table, it is not an exact quota.
+func (s *DB) CreateSAMLRequest(ctx context.Context, r store.SAMLRequest, maxPending int) error {
 	if len(r.RelayHash) == 0 || len(r.BrowserHash) == 0 || r.RequestID == "" {
 		return fmt.Errorf("create SAML request: relay hash, browser hash and request id are required: %w", store.ErrInvalid)
 	}
+	if maxPending > 0 {
+		var n int
+		if err := s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM saml_requests WHERE org_id = $1 AND expires_at > $2`,
+			r.OrgID, s.t(r.CreatedAt)).Scan(&n); err != nil {
+			return fmt.Errorf("create SAML request: count pending requests of %s: %w", r.OrgID, err)
+		}
+		if n >= maxPending {
+			return fmt.Errorf("create SAML request: %s has %d sign-ins in flight: %w", r.OrgID, n, store.ErrLimit)
+		}
+	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO saml_requests
-		(relay_hash, org_id, request_id, browser_hash, return_to, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		r.RelayHash, r.OrgID, r.RequestID, r.BrowserHash, r.ReturnTo, s.t(r.CreatedAt), s.t(r.ExpiresAt))
+		(relay_hash, org_id, request_id, browser_hash, return_to, state, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.RelayHash, r.OrgID, r.RequestID, r.BrowserHash, r.ReturnTo, r.State, s.t(r.CreatedAt), s.t(r.ExpiresAt))
 	switch {
 	case s.d.IsForeignKey(err):
 		return fmt.Errorf("create SAML request: organization %s: %w", r.OrgID, store.ErrNotFound)
@@ -182,8 +195,8 @@ func (s *DB) CreateSAMLRequest(ctx context.Context, r store.SAMLRequest) error {
 func (s *DB) TakeSAMLRequest(ctx context.Context, orgID string, relayHash []byte, now time.Time) (store.SAMLRequest, error) {
 	r := store.SAMLRequest{OrgID: orgID, RelayHash: relayHash}
 	err := s.w.QueryRowContext(ctx, `DELETE FROM saml_requests WHERE relay_hash = $1 AND org_id = $2
-		RETURNING request_id, browser_hash, return_to, created_at, expires_at`, relayHash, orgID).
-		Scan(&r.RequestID, &r.BrowserHash, &r.ReturnTo, &r.CreatedAt, &r.ExpiresAt)
+		RETURNING request_id, browser_hash, return_to, state, created_at, expires_at`, relayHash, orgID).
+		Scan(&r.RequestID, &r.BrowserHash, &r.ReturnTo, &r.State, &r.CreatedAt, &r.ExpiresAt)
 	if err != nil {
 		return store.SAMLRequest{}, fmt.Errorf("take SAML request of %s: %w", orgID, notFound(err))
 	}
@@ -245,6 +258,9 @@ func (s *DB) CreateSession(ctx context.Context, actor store.Actor, ss store.Sess
 			return err
 		}
 		in.UserID = ss.UserID
+		if err := insertSignIn(ctx, t, ss.OrgID, store.SignInSuccess, in); err != nil {
+			return err
+		}
 		t.emit("sso.signed_in", "user", ss.UserID, signInData(in, ss))
 		return nil
 	})
@@ -265,23 +281,324 @@ func signInData(in store.SignIn, ss store.Session) map[string]any {
 	return d
 }
 
-// RecordSignInRefused records a refused sign-in.
-func (s *DB) RecordSignInRefused(ctx context.Context, actor store.Actor, orgID string, in store.SignIn) error {
-	if in.Reason == "" {
-		return fmt.Errorf("record refused sign-in: a reason is required: %w", store.ErrInvalid)
+// RecordSignInRefused counts a refused sign-in in its window; the first of
+// a window is an event, the first few are sign-in log rows.
+func (s *DB) RecordSignInRefused(ctx context.Context, actor store.Actor, orgID string, in store.SignIn, w store.RefusalWindow) (int64, error) {
+	if in.Reason == "" || w.Start.IsZero() {
+		return 0, fmt.Errorf("record refused sign-in: a reason and a window are required: %w", store.ErrInvalid)
 	}
+	var count int64
 	err := s.write(ctx, actor, orgID, func(t *tx) error {
-		subjectType, subjectID := "saml_config", orgID
-		if in.UserID != "" {
-			subjectType, subjectID = "user", in.UserID
+		err := t.QueryRowContext(ctx, `INSERT INTO sso_refusal_windows (org_id, reason, window_start, count)
+			VALUES ($1, $2, $3, 1)
+			ON CONFLICT (org_id, reason, window_start) DO UPDATE SET count = sso_refusal_windows.count + 1
+			RETURNING count`, orgID, in.Reason, s.t(w.Start)).Scan(&count)
+		if s.d.IsForeignKey(err) {
+			return fmt.Errorf("organization %s: %w", orgID, store.ErrNotFound)
 		}
-		t.emit("sso.sign_in_refused", subjectType, subjectID, in)
+		if err != nil {
+			return err
+		}
+		if count <= w.KeepDetail {
+			if err := insertSignIn(ctx, t, orgID, store.SignInRefused, in); err != nil {
+				return err
+			}
+		}
+		if count == 1 {
+			subjectType, subjectID := "saml_config", orgID
+			if in.UserID != "" {
+				subjectType, subjectID = "user", in.UserID
+			}
+			t.emit("sso.sign_in_refused", subjectType, subjectID, refusedData{SignIn: in, WindowStart: w.Start.UTC()})
+		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record refused sign-in for %s: %w", orgID, err)
+		return 0, fmt.Errorf("record refused sign-in for %s: %w", orgID, err)
+	}
+	return count, nil
+}
+
+// refusedData is the data of "sso.sign_in_refused": the refusal and the
+// window whose later refusals its summary event counts.
+type refusedData struct {
+	store.SignIn
+	WindowStart time.Time `json:"window_start"`
+}
+
+// insertSignIn adds a row to the sign-in log.
+func insertSignIn(ctx context.Context, t *tx, orgID, outcome string, in store.SignIn) error {
+	_, err := t.ExecContext(ctx, `INSERT INTO sso_sign_ins (org_id, at, outcome, method, reason, detail, user_id, name_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		orgID, t.s.t(t.now), outcome, in.Method, in.Reason, in.Detail, in.UserID, in.NameID)
+	if err != nil {
+		return fmt.Errorf("sign-in log: %w", err)
 	}
 	return nil
+}
+
+// FlushRefusalWindows ends the windows that started before the time given.
+// Each window is deleted with DELETE … RETURNING, so when several
+// instances flush at once exactly one of them writes its summary.
+func (s *DB) FlushRefusalWindows(ctx context.Context, actor store.Actor, before time.Time) (int64, error) {
+	type window struct {
+		org, reason string
+		start       time.Time
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT org_id, reason, window_start FROM sso_refusal_windows
+		WHERE window_start < $1 ORDER BY window_start LIMIT 1000`, s.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("flush refusal windows: %w", err)
+	}
+	var ws []window
+	for rows.Next() {
+		var w window
+		if err := rows.Scan(&w.org, &w.reason, &w.start); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("flush refusal windows: %w", err)
+		}
+		ws = append(ws, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("flush refusal windows: %w", err)
+	}
+	var n int64
+	for _, w := range ws {
+		err := s.write(ctx, actor, w.org, func(t *tx) error {
+			var count int64
+			err := t.QueryRowContext(ctx, `DELETE FROM sso_refusal_windows WHERE org_id = $1 AND reason = $2 AND window_start = $3
+				RETURNING count`, w.org, w.reason, s.t(w.start)).Scan(&count)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil // another instance flushed it
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			if count > 1 {
+				t.emit("sso.sign_in_refused_summary", "saml_config", w.org, map[string]any{
+					"reason": w.reason, "window_start": w.start.UTC(), "count": count,
+				})
+			}
+			return nil
+		})
+		if err != nil {
+			return n, fmt.Errorf("flush refusal window of %s: %w", w.org, err)
+		}
+	}
+	return n, nil
+}
+
+// ListSignIns reads the sign-in log, newest first.
+func (s *DB) ListSignIns(ctx context.Context, orgID string, f store.SignInFilter, before int64, limit int) ([]store.SignInEntry, error) {
+	q := `SELECT id, at, outcome, method, reason, detail, user_id, name_id FROM sso_sign_ins WHERE org_id = $1`
+	args := []any{orgID}
+	add := func(col string, v any) {
+		args = append(args, v)
+		q += fmt.Sprintf(" AND %s $%d", col, len(args))
+	}
+	if before > 0 {
+		add("id <", before)
+	}
+	if f.Outcome != "" {
+		add("outcome =", f.Outcome)
+	}
+	if f.Reason != "" {
+		add("reason =", f.Reason)
+	}
+	if f.UserID != "" {
+		add("user_id =", f.UserID)
+	}
+	args = append(args, limit)
+	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list sign-ins of %s: %w", orgID, err)
+	}
+	defer rows.Close()
+	var out []store.SignInEntry
+	for rows.Next() {
+		e := store.SignInEntry{OrgID: orgID}
+		if err := rows.Scan(&e.ID, &e.At, &e.Outcome, &e.Method, &e.Reason, &e.Detail, &e.UserID, &e.NameID); err != nil {
+			return nil, fmt.Errorf("list sign-ins of %s: %w", orgID, err)
+		}
+		e.At = e.At.UTC()
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sign-ins of %s: %w", orgID, err)
+	}
+	return out, nil
+}
+
+// PurgeSignIns expires old sign-in log rows and trims each organization
+// to its newest keep.
+func (s *DB) PurgeSignIns(ctx context.Context, before time.Time, keep int) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM sso_sign_ins WHERE at < $1`, s.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("purge sign-in log: %w", err)
+	}
+	total, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("purge sign-in log: %w", err)
+	}
+	if keep <= 0 {
+		return total, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT org_id FROM sso_sign_ins GROUP BY org_id HAVING COUNT(*) > $1`, keep)
+	if err != nil {
+		return total, fmt.Errorf("purge sign-in log: %w", err)
+	}
+	var orgs []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			rows.Close()
+			return total, fmt.Errorf("purge sign-in log: %w", err)
+		}
+		orgs = append(orgs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return total, fmt.Errorf("purge sign-in log: %w", err)
+	}
+	for _, o := range orgs {
+		res, err := s.w.ExecContext(ctx, `DELETE FROM sso_sign_ins WHERE org_id = $1 AND id <=
+			(SELECT id FROM sso_sign_ins WHERE org_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)`, o, keep)
+		if err != nil {
+			return total, fmt.Errorf("trim the sign-in log of %s: %w", o, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("trim the sign-in log of %s: %w", o, err)
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// CreateHandoff stores a one-time hand-off code's hash.
+func (s *DB) CreateHandoff(ctx context.Context, h store.Handoff) error {
+	if len(h.CodeHash) == 0 || h.OrgID == "" || h.UserID == "" || h.ExpiresAt.IsZero() {
+		return fmt.Errorf("create hand-off: code hash, organization, user and expiry are required: %w", store.ErrInvalid)
+	}
+	if h.Joined == nil {
+		h.Joined = []byte("[]")
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO sso_handoffs (code_hash, org_id, user_id, state, method, joined, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		h.CodeHash, h.OrgID, h.UserID, h.State, h.Method, string(h.Joined), s.t(h.CreatedAt), s.t(h.ExpiresAt))
+	switch {
+	case s.d.IsForeignKey(err):
+		return fmt.Errorf("create hand-off: user %s of %s: %w", h.UserID, h.OrgID, store.ErrNotFound)
+	case s.d.IsUnique(err):
+		return fmt.Errorf("create hand-off: %w", &store.ConflictError{Field: "code", Value: "(hashed)"})
+	case err != nil:
+		return fmt.Errorf("create hand-off: %w", err)
+	}
+	return nil
+}
+
+// TakeHandoff deletes and returns a hand-off: used once, whatever happens
+// next.
+func (s *DB) TakeHandoff(ctx context.Context, orgID string, codeHash []byte, now time.Time) (store.Handoff, error) {
+	h := store.Handoff{OrgID: orgID}
+	var joined string
+	err := s.w.QueryRowContext(ctx, `DELETE FROM sso_handoffs WHERE code_hash = $1 AND org_id = $2
+		RETURNING code_hash, user_id, state, method, joined, created_at, expires_at`, codeHash, orgID).
+		Scan(&h.CodeHash, &h.UserID, &h.State, &h.Method, &joined, &h.CreatedAt, &h.ExpiresAt)
+	if err != nil {
+		return store.Handoff{}, fmt.Errorf("take hand-off of %s: %w", orgID, notFound(err))
+	}
+	h.Joined = []byte(joined)
+	h.CreatedAt, h.ExpiresAt = h.CreatedAt.UTC(), h.ExpiresAt.UTC()
+	if !now.Before(h.ExpiresAt) {
+		return store.Handoff{}, fmt.Errorf("take hand-off of %s: expired: %w", orgID, store.ErrNotFound)
+	}
+	return h, nil
+}
+
+// AddOrgDomain records a verified domain of an organization.
+func (s *DB) AddOrgDomain(ctx context.Context, actor store.Actor, orgID, domain string) (store.OrgDomain, error) {
+	if orgID == "" || domain == "" {
+		return store.OrgDomain{}, fmt.Errorf("add domain: organization and domain are required: %w", store.ErrInvalid)
+	}
+	d := store.OrgDomain{Domain: domain, OrgID: orgID}
+	err := s.write(ctx, actor, orgID, func(t *tx) error {
+		d.CreatedAt = t.now
+		_, err := t.ExecContext(ctx, `INSERT INTO org_domains (domain, org_id, created_at) VALUES ($1, $2, $3)`,
+			domain, orgID, s.t(t.now))
+		switch {
+		case s.d.IsForeignKey(err):
+			return fmt.Errorf("organization %s: %w", orgID, store.ErrNotFound)
+		case s.d.IsUnique(err):
+			return &store.ConflictError{Field: "domain", Value: domain}
+		case err != nil:
+			return err
+		}
+		t.emit("org.domain_added", "domain", domain, map[string]any{"domain": domain})
+		return nil
+	})
+	if err != nil {
+		return store.OrgDomain{}, fmt.Errorf("add domain to %s: %w", orgID, err)
+	}
+	return d, nil
+}
+
+// RemoveOrgDomain removes a domain of an organization.
+func (s *DB) RemoveOrgDomain(ctx context.Context, actor store.Actor, orgID, domain string) error {
+	err := s.write(ctx, actor, orgID, func(t *tx) error {
+		res, err := t.ExecContext(ctx, `DELETE FROM org_domains WHERE domain = $1 AND org_id = $2`, domain, orgID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = store.ErrNotFound
+			}
+			return err
+		}
+		t.emit("org.domain_removed", "domain", domain, map[string]any{"domain": domain})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("remove domain %q of %s: %w", domain, orgID, err)
+	}
+	return nil
+}
+
+// ListOrgDomains lists an organization's domains.
+func (s *DB) ListOrgDomains(ctx context.Context, orgID string) ([]store.OrgDomain, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT domain, created_at FROM org_domains WHERE org_id = $1 ORDER BY domain`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list domains of %s: %w", orgID, err)
+	}
+	defer rows.Close()
+	var out []store.OrgDomain
+	for rows.Next() {
+		d := store.OrgDomain{OrgID: orgID}
+		if err := rows.Scan(&d.Domain, &d.CreatedAt); err != nil {
+			return nil, fmt.Errorf("list domains of %s: %w", orgID, err)
+		}
+		d.CreatedAt = d.CreatedAt.UTC()
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list domains of %s: %w", orgID, err)
+	}
+	return out, nil
+}
+
+// OrgDomain returns the record of a domain.
+func (s *DB) OrgDomain(ctx context.Context, domain string) (store.OrgDomain, error) {
+	d := store.OrgDomain{Domain: domain}
+	err := s.r.QueryRowContext(ctx, `SELECT org_id, created_at FROM org_domains WHERE domain = $1`, domain).Scan(&d.OrgID, &d.CreatedAt)
+	if err != nil {
+		return store.OrgDomain{}, fmt.Errorf("domain %q: %w", domain, notFound(err))
+	}
+	d.CreatedAt = d.CreatedAt.UTC()
+	return d, nil
 }
 
 // GetSession returns a session with its user's name and active flag.
@@ -338,6 +655,7 @@ func (s *DB) PurgeSSO(ctx context.Context, now time.Time) (int64, error) {
 		`DELETE FROM saml_requests WHERE expires_at <= $1`,
 		`DELETE FROM saml_assertions WHERE expires_at <= $1`,
 		`DELETE FROM sso_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
+		`DELETE FROM sso_handoffs WHERE expires_at <= $1`,
 	} {
 		res, err := s.w.ExecContext(ctx, q, s.t(now))
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -111,22 +112,22 @@ func testSSO(t *testing.T, s store.Store) {
 
 	t.Run("RequestsAreSingleUse", func(t *testing.T) {
 		r := store.SAMLRequest{OrgID: org.ID, RelayHash: hash("relay-1"), RequestID: "_req1", BrowserHash: hash("browser"),
-			ReturnTo: "/w/1", CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
-		if err := s.CreateSAMLRequest(ctx, r); err != nil {
+			ReturnTo: "/w/1", State: "st-1", CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
+		if err := s.CreateSAMLRequest(ctx, r, 0); err != nil {
 			t.Fatalf("CreateSAMLRequest: %v", err)
 		}
 		if _, err := s.TakeSAMLRequest(ctx, other.ID, r.RelayHash, now); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("another organization took the request: %v", err)
 		}
 		got, err := s.TakeSAMLRequest(ctx, org.ID, r.RelayHash, now)
-		if err != nil || got.RequestID != "_req1" || !bytes.Equal(got.BrowserHash, r.BrowserHash) || got.ReturnTo != "/w/1" {
+		if err != nil || got.RequestID != "_req1" || !bytes.Equal(got.BrowserHash, r.BrowserHash) || got.ReturnTo != "/w/1" || got.State != "st-1" {
 			t.Fatalf("TakeSAMLRequest = %+v, %v", got, err)
 		}
 		if _, err := s.TakeSAMLRequest(ctx, org.ID, r.RelayHash, now); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("second take = %v, want ErrNotFound", err)
 		}
 		r.RelayHash = hash("relay-2")
-		if err := s.CreateSAMLRequest(ctx, r); err != nil {
+		if err := s.CreateSAMLRequest(ctx, r, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.TakeSAMLRequest(ctx, org.ID, r.RelayHash, r.ExpiresAt); !errors.Is(err, store.ErrNotFound) {
@@ -253,7 +254,8 @@ func testSSO(t *testing.T, s store.Store) {
 	})
 
 	t.Run("RefusalsAndPurge", func(t *testing.T) {
-		if err := s.RecordSignInRefused(ctx, cli, org.ID, store.SignIn{Reason: "unknown_user", NameID: "eve@example.com"}); err != nil {
+		if _, err := s.RecordSignInRefused(ctx, cli, org.ID, store.SignIn{Reason: "unknown_user", NameID: "eve@example.com"},
+			store.RefusalWindow{Start: now.Add(-time.Hour), KeepDetail: 5}); err != nil {
 			t.Fatal(err)
 		}
 		ev := events(t, s, org.ID)
@@ -263,7 +265,7 @@ func testSSO(t *testing.T, s store.Store) {
 		past := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
 		newSession(t, "old", alice, past)
 		if err := s.CreateSAMLRequest(ctx, store.SAMLRequest{OrgID: org.ID, RelayHash: hash("old"), RequestID: "_r", BrowserHash: hash("b"),
-			CreatedAt: past, ExpiresAt: past}); err != nil {
+			CreatedAt: past, ExpiresAt: past}, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.RememberAssertion(ctx, org.ID, "_purged", past); err != nil {
@@ -275,6 +277,187 @@ func testSSO(t *testing.T, s store.Store) {
 		}
 		if fresh, _ := s.RememberAssertion(ctx, org.ID, "_a1", later); fresh {
 			t.Error("purge removed a live assertion record")
+		}
+	})
+
+	t.Run("PendingRequestCap", func(t *testing.T) {
+		capped := mustOrg(t, s)
+		req := func(n int) store.SAMLRequest {
+			return store.SAMLRequest{OrgID: capped.ID, RelayHash: hash(fmt.Sprint("cap-", n)), RequestID: "_r", BrowserHash: hash("b"),
+				CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+		}
+		for i := 0; i < 3; i++ {
+			if err := s.CreateSAMLRequest(ctx, req(i), 3); err != nil {
+				t.Fatalf("request %d under the cap: %v", i, err)
+			}
+		}
+		if err := s.CreateSAMLRequest(ctx, req(3), 3); !errors.Is(err, store.ErrLimit) {
+			t.Errorf("request over the cap = %v, want ErrLimit", err)
+		}
+		if _, err := s.TakeSAMLRequest(ctx, capped.ID, hash("cap-3"), now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the refused request was stored: %v", err)
+		}
+		// Expired requests do not count.
+		later := req(4)
+		later.CreatedAt = now.Add(2 * time.Minute)
+		if err := s.CreateSAMLRequest(ctx, later, 3); err != nil {
+			t.Errorf("request after the others expired: %v", err)
+		}
+	})
+
+	t.Run("RefusalWindowsAndSignInLog", func(t *testing.T) {
+		o := mustOrg(t, s)
+		before := len(events(t, s, o.ID))
+		w := store.RefusalWindow{Start: now.Truncate(time.Minute), KeepDetail: 2}
+		for i := 1; i <= 5; i++ {
+			n, err := s.RecordSignInRefused(ctx, cli, o.ID, store.SignIn{Reason: "malformed", Detail: fmt.Sprint("garbage ", i)}, w)
+			if err != nil || n != int64(i) {
+				t.Fatalf("refusal %d: count %d, %v", i, n, err)
+			}
+		}
+		if _, err := s.RecordSignInRefused(ctx, cli, o.ID, store.SignIn{Reason: "unsigned"}, w); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecordSignInRefused(ctx, cli, "no-such-org", store.SignIn{Reason: "unsigned"}, w); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("refusal for a missing organization = %v, want ErrNotFound", err)
+		}
+		ev := events(t, s, o.ID)[before:]
+		if types := eventTypes(ev); len(types) != 2 || types[0] != "sso.sign_in_refused" || types[1] != "sso.sign_in_refused" {
+			t.Fatalf("events after 6 refusals in 2 windows = %v, want one per window", types)
+		}
+		// The log keeps the first KeepDetail of a window, newest first.
+		log, err := s.ListSignIns(ctx, o.ID, store.SignInFilter{}, 0, 10)
+		if err != nil || len(log) != 3 || log[0].Reason != "unsigned" || log[1].Detail != "garbage 2" || log[2].Detail != "garbage 1" {
+			t.Fatalf("ListSignIns = %+v, %v", log, err)
+		}
+		if log[0].Outcome != store.SignInRefused || log[0].ID <= log[1].ID {
+			t.Errorf("log entries = %+v", log)
+		}
+		page, err := s.ListSignIns(ctx, o.ID, store.SignInFilter{Reason: "malformed"}, log[1].ID, 10)
+		if err != nil || len(page) != 1 || page[0].Detail != "garbage 1" {
+			t.Errorf("filtered page before %d = %+v, %v", log[1].ID, page, err)
+		}
+		if other, _ := s.ListSignIns(ctx, other.ID, store.SignInFilter{}, 0, 10); len(other) != 0 {
+			t.Errorf("another organization reads %d entries", len(other))
+		}
+		// Flushing ends both windows; the one with 5 refusals is summed up.
+		n, err := s.FlushRefusalWindows(ctx, cli, w.Start.Add(time.Minute))
+		if err != nil || n < 2 {
+			t.Fatalf("FlushRefusalWindows = %d, %v", n, err)
+		}
+		ev = events(t, s, o.ID)[before:]
+		if last := ev[len(ev)-1]; len(ev) != 3 || last.Type != "sso.sign_in_refused_summary" ||
+			!bytes.Contains(last.Data, []byte(`"count":5`)) || !bytes.Contains(last.Data, []byte(`"reason":"malformed"`)) {
+			t.Errorf("events after the flush = %v (last %s)", eventTypes(ev), last.Data)
+		}
+		if n, _ := s.FlushRefusalWindows(ctx, cli, w.Start.Add(time.Minute)); n != 0 {
+			t.Errorf("second flush ended %d windows", n)
+		}
+		// A new window starts counting at 1 again.
+		if n, err := s.RecordSignInRefused(ctx, cli, o.ID, store.SignIn{Reason: "malformed"}, w); err != nil || n != 1 {
+			t.Errorf("refusal after the flush: %d, %v", n, err)
+		}
+		// Retention: by age, then by count per organization.
+		// (The store's clock, which stamps the entries, runs far behind now.)
+		if n, err := s.PurgeSignIns(ctx, time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), 2); err != nil || n < 2 {
+			t.Errorf("PurgeSignIns(keep 2) = %d, %v, want at least 2", n, err)
+		}
+		if log, _ := s.ListSignIns(ctx, o.ID, store.SignInFilter{}, 0, 10); len(log) != 2 || log[1].Reason != "unsigned" {
+			t.Errorf("after trimming: %+v", log)
+		}
+		if _, err := s.PurgeSignIns(ctx, now.Add(time.Hour), 0); err != nil {
+			t.Fatal(err)
+		}
+		if log, _ := s.ListSignIns(ctx, o.ID, store.SignInFilter{}, 0, 10); len(log) != 0 {
+			t.Errorf("after expiry: %d entries", len(log))
+		}
+	})
+
+	t.Run("SignInSuccessIsLogged", func(t *testing.T) {
+		if _, err := s.CreateSession(ctx, cli, store.Session{IDHash: hash("logged"), OrgID: org.ID, UserID: alice.ID,
+			IdleExpiresAt: later, ExpiresAt: later}, store.SignIn{Method: "sp_initiated", NameID: "alice@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		log, err := s.ListSignIns(ctx, org.ID, store.SignInFilter{Outcome: store.SignInSuccess}, 0, 1)
+		if err != nil || len(log) != 1 || log[0].UserID != alice.ID || log[0].Method != "sp_initiated" || log[0].NameID != "alice@example.com" {
+			t.Errorf("success entry = %+v, %v", log, err)
+		}
+	})
+
+	t.Run("Handoffs", func(t *testing.T) {
+		h := store.Handoff{CodeHash: hash("code-1"), OrgID: org.ID, UserID: alice.ID, State: "xyz", Method: "sp_initiated",
+			Joined: []byte(`[{"resource_id":"w1"}]`), CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+		if err := s.CreateHandoff(ctx, h); err != nil {
+			t.Fatalf("CreateHandoff: %v", err)
+		}
+		if _, err := s.TakeHandoff(ctx, other.ID, h.CodeHash, now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another organization took the code: %v", err)
+		}
+		got, err := s.TakeHandoff(ctx, org.ID, h.CodeHash, now)
+		if err != nil || got.UserID != alice.ID || got.State != "xyz" || got.Method != "sp_initiated" || string(got.Joined) != string(h.Joined) {
+			t.Fatalf("TakeHandoff = %+v, %v", got, err)
+		}
+		if _, err := s.TakeHandoff(ctx, org.ID, h.CodeHash, now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("second take = %v, want ErrNotFound", err)
+		}
+		h.CodeHash = hash("code-2")
+		if err := s.CreateHandoff(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TakeHandoff(ctx, org.ID, h.CodeHash, h.ExpiresAt); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("expired take = %v, want ErrNotFound", err)
+		}
+		h.CodeHash, h.UserID = hash("code-3"), "no-such-user"
+		if err := s.CreateHandoff(ctx, h); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("hand-off for a missing user = %v, want ErrNotFound", err)
+		}
+		h.CodeHash, h.UserID, h.ExpiresAt = hash("code-4"), alice.ID, now
+		if err := s.CreateHandoff(ctx, h); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.PurgeSSO(ctx, now); err != nil || n < 1 {
+			t.Errorf("PurgeSSO removed %d rows, %v", n, err)
+		}
+	})
+
+	t.Run("Domains", func(t *testing.T) {
+		before := len(events(t, s, org.ID))
+		d, err := s.AddOrgDomain(ctx, cli, org.ID, "example.com")
+		if err != nil || d.Domain != "example.com" || d.OrgID != org.ID || d.CreatedAt.IsZero() {
+			t.Fatalf("AddOrgDomain = %+v, %v", d, err)
+		}
+		if _, err := s.AddOrgDomain(ctx, cli, org.ID, "b.example.com"); err != nil {
+			t.Fatal(err)
+		}
+		var ce *store.ConflictError
+		if _, err := s.AddOrgDomain(ctx, cli, other.ID, "example.com"); !errors.As(err, &ce) || ce.Field != "domain" {
+			t.Errorf("another organization claimed the domain: %v", err)
+		}
+		if _, err := s.AddOrgDomain(ctx, cli, "no-such-org", "c.example.com"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("domain for a missing organization = %v", err)
+		}
+		got, err := s.OrgDomain(ctx, "example.com")
+		if err != nil || got.OrgID != org.ID {
+			t.Errorf("OrgDomain = %+v, %v", got, err)
+		}
+		list, err := s.ListOrgDomains(ctx, org.ID)
+		if err != nil || len(list) != 2 || list[0].Domain != "b.example.com" {
+			t.Errorf("ListOrgDomains = %+v, %v", list, err)
+		}
+		if err := s.RemoveOrgDomain(ctx, cli, other.ID, "example.com"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another organization removed the domain: %v", err)
+		}
+		if err := s.RemoveOrgDomain(ctx, cli, org.ID, "example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.OrgDomain(ctx, "example.com"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("removed domain still found: %v", err)
+		}
+		if _, err := s.AddOrgDomain(ctx, cli, other.ID, "example.com"); err != nil {
+			t.Errorf("a removed domain cannot be claimed again: %v", err)
+		}
+		if types := eventTypes(events(t, s, org.ID)[before:]); len(types) != 3 || types[0] != "org.domain_added" || types[2] != "org.domain_removed" {
+			t.Errorf("domain events = %v", types)
 		}
 	})
 }
