@@ -21,6 +21,7 @@ import (
 	"github.com/rosterhq/roster/internal/reqlog"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
+	"github.com/rosterhq/roster/internal/signin"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
@@ -65,7 +66,9 @@ func newEnv(t testing.TB, s store.Store) *env {
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	e.acc = &access.Service{Store: s, Resolver: res}
 	e.dir = dir
-	e.sso = &sso.Service{Store: s, Orgs: e.acc, Users: dir}
+	e.sso = &sso.Service{Store: s, Orgs: e.acc, Users: dir, Joiner: e.acc, Logger: slog.New(slog.DiscardHandler)}
+	// The member sign-in surface, for owners signing in through SSO.
+	signIn := &signin.Handler{Service: e.sso, Logger: slog.New(slog.DiscardHandler), RosterPaths: []string{console.Prefix + "/sso/"}}
 	e.log = &reqlog.Recorder{Store: s, Logger: slog.New(slog.DiscardHandler), Flush: 10 * time.Millisecond}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -92,8 +95,10 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Logger:    slog.New(slog.DiscardHandler),
 
 		Webhooks: e.hooks,
+		Members:  signIn,
+		Roles:    res,
 	}
-	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
+	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners, signIn)
 	e.srv = httptest.NewServer(srv)
 	t.Cleanup(e.srv.Close)
 	provisioning.BaseURL, owners.BaseURL, e.sso.BaseURL = e.srv.URL, e.srv.URL, e.srv.URL
