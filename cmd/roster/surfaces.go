@@ -13,6 +13,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/auth"
 	"github.com/rosterhq/roster/internal/authzen"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
@@ -27,8 +28,9 @@ import (
 
 // surfaces builds the HTTP surfaces mounted on the server. baseURL is the
 // public URL of roster, used in the locations it hands out; lookupBytes is
-// scim.Handler.LookupCacheBytes.
-func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int) ([]server.Mounter, error) {
+// scim.Handler.LookupCacheBytes; limits are the per-credential rate limits
+// every surface applies.
+func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int, limits *auth.Limits) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second, Logger: logger} // Logger: who creates and revokes admin keys
 	// On PostgreSQL, revocations made through other instances reach this
 	// one's token cache at once.
@@ -42,30 +44,32 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	dir := &directory.Service{Store: s, Changed: resolver.Invalidate}
 	acc := &access.Service{Store: s, Resolver: resolver}
 	signIn := ssoSurface(ctx, s, dir, acc, logger, baseURL, ssoOpts)
-	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
+	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler(), RateLimits: limits}
 	signIn.Renderer = provisioning
 	return []server.Mounter{
 		provisioning,
 		&console.Handler{
-			Tokens:  tokens,
-			Orgs:    acc,
-			Groups:  dir,
-			SAML:    signIn.Service,
-			Sharing: acc,
-			WhoHas:  resolver,
-			Names:   dir,
-			BaseURL: baseURL,
-			Logger:  logger,
+			Tokens:     tokens,
+			Orgs:       acc,
+			Groups:     dir,
+			SAML:       signIn.Service,
+			Sharing:    acc,
+			WhoHas:     resolver,
+			Names:      dir,
+			BaseURL:    baseURL,
+			Logger:     logger,
+			RateLimits: limits,
 		},
 		signIn,
 		&api.Handler{
-			Access:    acc,
-			Directory: dir,
-			Keys:      tokens,
-			BaseURL:   baseURL,
-			Logger:    logger,
+			Access:     acc,
+			Directory:  dir,
+			Keys:       tokens,
+			BaseURL:    baseURL,
+			Logger:     logger,
+			RateLimits: limits,
 		},
-		&authzen.Handler{Access: resolver, Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger},
+		&authzen.Handler{Access: resolver, Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger, RateLimits: limits},
 	}, nil
 }
 
