@@ -111,7 +111,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	srv := server.New(opts, mounts...)
 
 	return srv.Run(ctx, func(bound net.Addr) {
-		logger.Info("roster is listening", "addr", bound.String(), "base_url", base.String(), "database", db.describe(), "version", version)
+		logger.Info("roster is listening", "addr", bound.String(), "base_url", base.String(), "database", db.describe(), "version", currentBuild().version)
 		if page, err := orgs.ListOrgs(ctx, "", 1); err == nil && len(page) == 0 {
 			firstStart(env, base.String(), &db)
 		}
