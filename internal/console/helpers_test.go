@@ -33,6 +33,9 @@ type env struct {
 	acc    *access.Service
 	dir    *directory.Service
 	srv    *httptest.Server
+	// owners is the console; its RateLimits are read per request, so a
+	// test may set them before it sends any.
+	owners *console.Handler
 }
 
 // engines are the stores the console is tested on.
@@ -69,6 +72,7 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Names:   dir,
 		Logger:  slog.New(slog.DiscardHandler),
 	}
+	e.owners = owners
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
 	e.srv = httptest.NewServer(srv)
 	t.Cleanup(e.srv.Close)
