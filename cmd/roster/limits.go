@@ -23,9 +23,10 @@ const (
 )
 
 // anonymousPrefixes are the endpoints that take no credential and are
-// limited by client address: SAML metadata, login and ACS, and setup-link
-// redemption.
-var anonymousPrefixes = []string{"/auth/", "/console/enter"}
+// limited by client address: SAML metadata, login and ACS, setup-link
+// redemption, and discovery (AuthZEN's metadata, the API's OpenAPI
+// document).
+var anonymousPrefixes = []string{"/auth/saml/", "/console/enter", "/.well-known/", "/api/v1/openapi.json"}
 
 // limitFlags are roster serve's flags for abuse limits, load shedding and
 // the access log.
@@ -42,7 +43,7 @@ func (l *limitFlags) register(f *flags) {
 	l.scim = f.Int("scim-rate-limit", defaultSCIMRate, "requests per second each SCIM token may make, with bursts of twice that; an organization's scim_rate_limit setting replaces it for its tokens; 0 is no limit")
 	l.api = f.Int("api-rate-limit", defaultAPIRate, "requests per second each API key or admin key may make, bursts of twice that; 0 is no limit")
 	l.console = f.Int("console-rate-limit", defaultConsoleRate, "requests per second each console session may make, bursts of twice that; 0 is no limit")
-	l.anonymous = f.Int("anonymous-rate-limit", defaultAnonymousRate, "requests per second each client address may make to SAML sign-in and setup-link endpoints, bursts of twice that; 0 is no limit")
+	l.anonymous = f.Int("anonymous-rate-limit", defaultAnonymousRate, "requests per second each client address may make to the endpoints without a credential (SAML sign-in, setup links, discovery), bursts of twice that; 0 is no limit")
 	l.trustXFF = f.Bool("trust-forwarded-for", false, "take the client address of anonymous requests from the last X-Forwarded-For entry; set it only behind a load balancer that sets the header")
 	l.maxInFlight = f.Int("max-in-flight", defaultMaxInFlight, "requests served at once; past it roster answers 503 with Retry-After: 1 at once (never to /healthz, /readyz, /metrics); 0 is no cap")
 	l.accessLog = f.String("access-log", string(server.AccessLogErrors), `which requests get a log line: "off", "errors" (status 400 and more, and slow requests), "sampled" (errors, slow requests and --access-log-sample of the rest) or "all"`)

@@ -2,7 +2,9 @@
 // request passes through (request id, access log, metrics, panic recovery,
 // body limits, load shedding), the operational endpoints (/healthz, /readyz, /metrics) and
 // graceful shutdown. The surfaces (SCIM, API, SSO, console) mount their own
-// routes; this package knows none of them.
+// routes; this package knows none of them, except that a request it sheds
+// under /scim/ is answered in SCIM's error JSON, which identity providers
+// parse.
 package server
 
 import (
