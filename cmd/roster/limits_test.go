@@ -6,6 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rosterhq/roster/internal/auth"
+	"github.com/rosterhq/roster/internal/ratelimit"
+	"github.com/rosterhq/roster/internal/server"
 )
 
 // TestServeLimits: roster serve applies its rate-limit flags, from the
@@ -82,5 +88,35 @@ func TestServeLimits(t *testing.T) {
 		if _, err := roster(t, env, args...); err == nil {
 			t.Errorf("%v accepted", args)
 		}
+	}
+}
+
+// TestLimitFlags: the flags, from the environment and the command line,
+// reach the server and the limits as given, with the documented defaults.
+func TestLimitFlags(t *testing.T) {
+	vars := map[string]string{"ROSTER_MAX_IN_FLIGHT": "64", "ROSTER_ACCESS_LOG": "sampled", "ROSTER_API_RATE_LIMIT": "0"}
+	env := &environment{stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string { return vars[k] }}
+	f := newFlags(env, "serve", "serve", "")
+	var l limitFlags
+	l.register(f)
+	if err := f.parse([]string{"--access-log-sample", "0.5", "--slow-request", "0", "--trust-forwarded-for"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.validate(); err != nil {
+		t.Fatal(err)
+	}
+	var s server.Server
+	l.apply(&s)
+	if s.MaxInFlight != 64 || s.AccessLog != server.AccessLogSampled || s.AccessLogSample != 0.5 || s.SlowRequest >= 0 {
+		t.Errorf("server options = in flight %d, log %q sample %g slow %v; want 64, sampled, 0.5 and never", s.MaxInFlight, s.AccessLog, s.AccessLogSample, s.SlowRequest)
+	}
+	lim := l.build(prometheus.NewRegistry(), nil)
+	rates := lim.credentials.Rates
+	if rates[auth.SCIMToken] != ratelimit.PerSecond(defaultSCIMRate) || !rates[auth.APIKey].Unlimited() || !rates[auth.AdminKey].Unlimited() ||
+		rates[auth.ConsoleSession] != ratelimit.PerSecond(defaultConsoleRate) {
+		t.Errorf("rates = %+v; want SCIM %d/s, API keys unlimited, console %d/s", rates, defaultSCIMRate, defaultConsoleRate)
+	}
+	if lim.anonymous.Rate != ratelimit.PerSecond(defaultAnonymousRate) || !lim.anonymous.TrustForwardedFor {
+		t.Errorf("anonymous = %+v; want %d/s trusting X-Forwarded-For", lim.anonymous, defaultAnonymousRate)
 	}
 }
