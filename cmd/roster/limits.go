@@ -76,7 +76,9 @@ func (l *limitFlags) validate() error {
 // build returns the rate limits; orgs is read for organizations' SCIM
 // limits.
 func (l *limitFlags) build(reg prometheus.Registerer, orgs auth.OrgReader) *limits {
-	buckets := ratelimit.New(ratelimit.DefaultMaxKeys, nil)
+	// Two sets of buckets: a spray of client addresses fills and evicts
+	// only the anonymous ones, never a credential's half-empty bucket.
+	buckets, addresses := ratelimit.New(ratelimit.DefaultMaxKeys, nil), ratelimit.New(ratelimit.DefaultMaxKeys, nil)
 	metrics := ratelimit.NewMetrics(reg)
 	return &limits{
 		credentials: &auth.Limits{
@@ -91,7 +93,7 @@ func (l *limitFlags) build(reg prometheus.Registerer, orgs auth.OrgReader) *limi
 			Metrics: metrics,
 		},
 		anonymous: &ratelimit.Anonymous{
-			Buckets:           buckets,
+			Buckets:           addresses,
 			Rate:              ratelimit.PerSecond(*l.anonymous),
 			Prefixes:          anonymousPrefixes,
 			TrustForwardedFor: *l.trustXFF,
