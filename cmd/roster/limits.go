@@ -46,7 +46,7 @@ func (l *limitFlags) register(f *flags) {
 	l.anonymous = f.Int("anonymous-rate-limit", defaultAnonymousRate, "requests per second each client address may make to the endpoints without a credential (SAML sign-in, setup links, discovery), bursts of twice that; 0 is no limit")
 	l.trustXFF = f.Bool("trust-forwarded-for", false, "take the client address of anonymous requests from the last X-Forwarded-For entry; set it only behind a load balancer that sets the header")
 	l.maxInFlight = f.Int("max-in-flight", defaultMaxInFlight, "requests served at once; past it roster answers 503 with Retry-After: 1 at once (never to /healthz, /readyz, /metrics); 0 is no cap")
-	l.accessLog = f.String("access-log", string(server.AccessLogErrors), `which requests get a log line: "off", "errors" (status 400 and more, and slow requests), "sampled" (errors, slow requests and --access-log-sample of the rest) or "all"`)
+	l.accessLog = f.String("access-log", string(server.AccessLogErrors), `which requests get a log line: "off", "errors" (status 400 and more but rate-limit and load-shedding refusals, which metrics count, and slow requests), "sampled" (those and --access-log-sample of the rest) or "all"`)
 	l.sample = f.Float64("access-log-sample", 0.01, "with --access-log sampled, the share of other requests logged, between 0 and 1")
 	l.slow = f.Duration("slow-request", server.DefaultSlowRequest, "requests slower than this are logged in every --access-log mode but off")
 }

@@ -23,7 +23,8 @@ func TestShedding(t *testing.T) {
 		entered <- struct{}{}
 		<-release
 	}
-	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler), MaxInFlight: 2, Ready: pinger{}}, surface{
+	var logs syncBuffer
+	srv := server.New(&server.Server{Logger: slog.New(slog.NewTextHandler(&logs, nil)), MaxInFlight: 2, Ready: pinger{}}, surface{
 		"GET /block":         block,
 		"GET /scim/v2/Users": func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) },
 		"GET /api/v1/org":    func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) },
@@ -71,6 +72,9 @@ func TestShedding(t *testing.T) {
 	if !strings.Contains(w.Body.String(), "roster_http_shed_total 2") {
 		t.Errorf("metrics do not count the two shed requests:\n%s", w.Body)
 	}
+	if strings.Contains(logs.String(), "status=503") {
+		t.Errorf("shed requests were logged in the default mode; roster_http_shed_total counts them:\n%s", logs.String())
+	}
 	close(release)
 	wg.Wait()
 	if w, _ := serve("/scim/v2/Users"); w.Code != 200 {
@@ -87,8 +91,8 @@ func TestAccessLogModes(t *testing.T) {
 		{server.AccessLogOff, 0, 0},
 		{server.AccessLogErrors, 0, 2},     // the 404 and the slow request
 		{server.AccessLogSampled, 0.1, 12}, // those, and every tenth of the 100 others
-		{server.AccessLogAll, 0, 102},
-		{"", 0, 2}, // errors is the default
+		{server.AccessLogAll, 0, 103},      // and the 429
+		{"", 0, 2},                         // errors is the default
 	} {
 		t.Run(string(tc.mode), func(t *testing.T) {
 			var logs syncBuffer
@@ -98,7 +102,11 @@ func TestAccessLogModes(t *testing.T) {
 			}, surface{
 				"GET /fast": func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") },
 				"GET /slow": func(w http.ResponseWriter, r *http.Request) { time.Sleep(60 * time.Millisecond) },
+				// A rate limit's refusal: counted by its metric, not logged
+				// but in mode all.
+				"GET /limited": func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTooManyRequests) },
 			})
+			srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/limited", nil))
 			for range 100 {
 				srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/fast", nil))
 			}
@@ -111,6 +119,9 @@ func TestAccessLogModes(t *testing.T) {
 			if tc.want > 0 && tc.mode != server.AccessLogAll {
 				if !strings.Contains(logs.String(), "status=404") || !strings.Contains(logs.String(), "path=/slow") {
 					t.Errorf("mode %q did not log the error and the slow request:\n%s", tc.mode, logs.String())
+				}
+				if strings.Contains(logs.String(), "status=429") {
+					t.Errorf("mode %q logged a rate limit's refusal:\n%s", tc.mode, logs.String())
 				}
 			}
 		})

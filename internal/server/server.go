@@ -103,7 +103,11 @@ type AccessLogMode string
 const (
 	// AccessLogOff logs no request.
 	AccessLogOff AccessLogMode = "off"
-	// AccessLogErrors logs answers of 400 and more, and slow requests.
+	// AccessLogErrors logs answers of 400 and more, and slow requests;
+	// not the refusals of rate limits (429) and load shedding (503 at
+	// once), which come by the thousand exactly when the server is under
+	// pressure, and which roster_rate_limited_total and
+	// roster_http_shed_total count instead.
 	AccessLogErrors AccessLogMode = "errors"
 	// AccessLogSampled logs what AccessLogErrors does, and a share of the
 	// rest (AccessLogSample).
@@ -290,6 +294,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
 		rec := &recorder{ResponseWriter: w}
+		shed := false
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -321,7 +326,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			s.requests.WithLabelValues(pattern, r.Method, strconv.Itoa(code)).Inc()
 			s.duration.WithLabelValues(pattern, r.Method).Observe(elapsed.Seconds())
-			if s.logs(code, elapsed) {
+			if s.logs(code, elapsed, shed) {
 				s.Logger.Log(ctx, level, msg, "method", r.Method, "path", r.URL.Path, "pattern", pattern,
 					"status", code, "bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr)
 			}
@@ -330,6 +335,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			n := s.inFlight.Add(1)
 			defer s.inFlight.Add(-1)
 			if n > int64(s.MaxInFlight) {
+				shed = true
 				s.shed.Inc()
 				overloaded(rec, r)
 				return
@@ -340,15 +346,18 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 }
 
 // logs reports whether the access log records a request that was
-// answered code after elapsed.
-func (s *Server) logs(code int, elapsed time.Duration) bool {
+// answered code after elapsed; shed reports a request refused for load.
+func (s *Server) logs(code int, elapsed time.Duration, shed bool) bool {
 	switch s.AccessLog {
 	case AccessLogOff:
 		return false
 	case AccessLogAll:
 		return true
 	}
-	if code >= 400 || s.SlowRequest > 0 && elapsed >= s.SlowRequest {
+	if s.SlowRequest > 0 && elapsed >= s.SlowRequest {
+		return true
+	}
+	if code >= 400 && code != http.StatusTooManyRequests && !shed {
 		return true
 	}
 	return s.AccessLog == AccessLogSampled && s.sampleEvery > 0 && s.seen.Add(1)%s.sampleEvery == 0
