@@ -41,6 +41,9 @@ type env struct {
 	log   *reqlog.Recorder
 	sso   *sso.Service
 	hooks *events.Service
+	// owners is the console; its RateLimits are read per request, so a
+	// test may set them before it sends any.
+	owners *console.Handler
 }
 
 // engines are the stores the console is tested on.
@@ -98,6 +101,7 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Members:  signIn,
 		Roles:    res,
 	}
+	e.owners = owners
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners, signIn)
 	e.srv = httptest.NewServer(srv)
 	t.Cleanup(e.srv.Close)
