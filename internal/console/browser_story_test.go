@@ -139,7 +139,8 @@ func status(t *testing.T, ctx context.Context, u string) int {
 // not work: a forged POST (cross-site, and same-site without the CSRF
 // token) changes nothing, the spent setup link is refused with a page
 // that says so, and the session cannot open another organization's pages.
-// It saves each step as docs/screenshots/console-story-*.png.
+// It saves each step as console-story-*.png (in docs/screenshots with
+// ROSTER_SCREENSHOTS=docs), at desktop width and at 375 px.
 func TestBrowserStory(t *testing.T) {
 	for _, size := range []struct {
 		suffix        string
