@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"sync"
 	"time"
@@ -75,7 +74,11 @@ func NewSigningKey() (store.SigningKey, error) {
 	if err != nil {
 		return store.SigningKey{}, fmt.Errorf("encode signing key: %w", err)
 	}
-	return store.SigningKey{ID: thumbprint(&priv.PublicKey), Algorithm: signingAlg, PrivateKey: der}, nil
+	x, y, err := coords(&priv.PublicKey)
+	if err != nil {
+		return store.SigningKey{}, err
+	}
+	return store.SigningKey{ID: thumbprint(x, y), Algorithm: signingAlg, PrivateKey: der}, nil
 }
 
 // jwk is a public EC key as RFC 7517 writes it.
@@ -89,15 +92,21 @@ type jwk struct {
 	Alg string `json:"alg"`
 }
 
-func coord(n *big.Int) string {
-	b := make([]byte, 32)
-	return base64.RawURLEncoding.EncodeToString(n.FillBytes(b))
+// coords returns the "x" and "y" of a P-256 public key (RFC 7518 §6.2.1):
+// the base64url of its 32-byte coordinates, from the uncompressed point
+// 0x04 || X || Y.
+func coords(pub *ecdsa.PublicKey) (x, y string, err error) {
+	b, err := pub.Bytes()
+	if err != nil || len(b) != 65 {
+		return "", "", fmt.Errorf("encode public key: %v", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[1:33]), base64.RawURLEncoding.EncodeToString(b[33:]), nil
 }
 
 // thumbprint is the RFC 7638 thumbprint of a P-256 public key: SHA-256 of
 // its required members in lexical order, without spaces.
-func thumbprint(pub *ecdsa.PublicKey) string {
-	canon := `{"crv":"P-256","kty":"EC","x":"` + coord(pub.X) + `","y":"` + coord(pub.Y) + `"}`
+func thumbprint(x, y string) string {
+	canon := `{"crv":"P-256","kty":"EC","x":"` + x + `","y":"` + y + `"}`
 	sum := sha256.Sum256([]byte(canon))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
@@ -157,8 +166,11 @@ func (k *Keys) load(ctx context.Context) (*signer, []byte, error) {
 		if i == 0 {
 			cur = s
 		}
-		pub := s.key.PublicKey
-		set.Keys = append(set.Keys, jwk{Kty: "EC", Crv: "P-256", X: coord(pub.X), Y: coord(pub.Y), Kid: s.kid, Use: "sig", Alg: signingAlg})
+		x, y, err := coords(&s.key.PublicKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		set.Keys = append(set.Keys, jwk{Kty: "EC", Crv: "P-256", X: x, Y: y, Kid: s.kid, Use: "sig", Alg: signingAlg})
 	}
 	if cur == nil {
 		return nil, nil, errors.New("scim events: no current signing key")
