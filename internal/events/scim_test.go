@@ -339,6 +339,35 @@ func TestSCIMEvents(t *testing.T) {
 		}
 		// An early SET still verifies with the old key, still published.
 		verifySET(t, toks[0], keys)
+
+		// Redelivery by hand signs the same way; an event with no SCIM
+		// meaning is refused, not sent.
+		hand := &events.Service{Store: s, Targets: private, Keys: signKeys, Issuer: issuer}
+		evs, err := s.ListEvents(ctx, o.ID, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var userSeq, hookSeq int64
+		for _, e := range evs {
+			switch {
+			case e.Type == "user.created" && userSeq == 0:
+				userSeq = e.Seq
+			case e.Type == "webhook.created":
+				hookSeq = e.Seq
+			}
+		}
+		if _, err := hand.Redeliver(ctx, o.ID, ep.ID, hookSeq); err == nil || !strings.Contains(err.Error(), "no SCIM meaning") {
+			t.Fatalf("redelivering webhook.created: %v", err)
+		}
+		n := len(rc.tokens())
+		dl, err := hand.Redeliver(ctx, o.ID, ep.ID, userSeq)
+		if err != nil || dl.Status != http.StatusAccepted || !dl.Redelivery {
+			t.Fatalf("redelivery: %+v, %v", dl, err)
+		}
+		again := verifySET(t, rc.tokens()[n], keys)
+		if again.kid != newKid || again.claims.SubID["uri"] != "/Users/u-1" || !strings.HasSuffix(again.claims.Jti, fmt.Sprintf("_%d", userSeq)) {
+			t.Fatalf("redelivered SET: kid %s, sub %v, jti %s", again.kid, again.claims.SubID, again.claims.Jti)
+		}
 	})
 }
 
