@@ -101,12 +101,15 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	limits := lim.build(reg, orgs)
 	reqLog, stopReqLog := startRequestLog(ctx, s, policy.Requests, reg, logger)
 	defer stopReqLog()
-	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, reqLog, int(policy.Requests/(24*time.Hour)), events.Targets{AllowPrivate: *allowPrivate}, limits.credentials)
+	// One key ring signs the SETs of scim-events endpoints for the
+	// dispatcher and redeliveries, and serves their JWKS.
+	setKeys := &events.Keys{Store: s}
+	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, reqLog, int(policy.Requests/(24*time.Hour)), events.Targets{AllowPrivate: *allowPrivate}, setKeys, limits.credentials)
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer startWebhooks(ctx, s, logger, &db, *allowPrivate)()
+	defer startWebhooks(ctx, s, logger, &db, *allowPrivate, setKeys, base.String())()
 	defer startAccessDeriver(ctx, s, logger, &db)()
 	defer startRetention(ctx, s, policy, logger)()
 	opts := &server.Server{

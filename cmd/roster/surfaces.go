@@ -32,10 +32,11 @@ import (
 // scim.Handler.LookupCacheBytes; reqLog, when not nil, records SCIM
 // requests for the provisioning log, kept reqLogDays; webhookTargets is
 // the SSRF policy endpoints made through the API and the console are
-// checked against, the dispatcher's; limits are the per-credential rate
+// checked against, the dispatcher's; setKeys signs scim-events SETs and
+// serves their JWKS; limits are the per-credential rate
 // limits every surface applies.
 func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int,
-	reqLog *reqlog.Recorder, reqLogDays int, webhookTargets events.Targets, limits *auth.Limits) ([]server.Mounter, error) {
+	reqLog *reqlog.Recorder, reqLogDays int, webhookTargets events.Targets, setKeys *events.Keys, limits *auth.Limits) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second, Logger: logger} // Logger: who creates and revokes admin keys
 	// On PostgreSQL, revocations made through other instances reach this
 	// one's token cache at once.
@@ -52,7 +53,8 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	if err != nil {
 		return nil, err
 	}
-	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler(), RateLimits: limits}
+	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler(),
+		SecurityEventURIs: events.SCIMEventURIs, RateLimits: limits}
 	if reqLog != nil {
 		// A nil *Recorder in the interface would not be a nil Log.
 		provisioning.Log = reqLog
@@ -61,9 +63,11 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	// An owner signing in to the console through SSO comes back to the
 	// console, not to the host app's hand-off.
 	signIn.RosterPaths = []string{console.Prefix + "/sso/"}
-	hooks := &events.Service{Store: s, Targets: webhookTargets}
+	hooks := &events.Service{Store: s, Targets: webhookTargets, Keys: setKeys, Issuer: baseURL}
 	return []server.Mounter{
 		provisioning,
+		// The public keys that verify the SETs of scim-events endpoints.
+		&events.JWKSHandler{Keys: setKeys},
 		&console.Handler{
 			Tokens:         tokens,
 			Orgs:           acc,
@@ -126,10 +130,12 @@ func ssoSurface(ctx context.Context, s sso.Store, users sso.Users, acc *access.S
 // a restart resumes its leases at once; on PostgreSQL each instance gets a
 // name of its own, and takes over a lost instance's endpoints when their
 // leases run out.
-func startWebhooks(ctx context.Context, s events.Store, logger *slog.Logger, db *dbFlags, allowPrivate bool) (stop func()) {
+// setKeys signs the SETs of scim-events endpoints, issued by baseURL.
+func startWebhooks(ctx context.Context, s events.Store, logger *slog.Logger, db *dbFlags, allowPrivate bool, setKeys *events.Keys, baseURL string) (stop func()) {
 	owner := instanceOwner(db)
 	ctx, cancel := context.WithCancel(ctx)
-	d := &events.Dispatcher{Store: s, Owner: owner, Targets: events.Targets{AllowPrivate: allowPrivate}, Logger: logger}
+	d := &events.Dispatcher{Store: s, Owner: owner, Targets: events.Targets{AllowPrivate: allowPrivate}, Logger: logger,
+		Keys: setKeys, Issuer: baseURL}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -31,9 +31,12 @@ func runWebhook(ctx context.Context, env *environment, args []string) error {
 		"delete":        webhookDelete,
 		"deliveries":    webhookDeliveries,
 		"redeliver":     webhookRedeliver,
+
+		"rotate-signing-key": webhookRotateSigningKey,
 	}, "Manage webhook endpoints: URLs of the host app that receive an organization's events, signed\n"+
-		"(Standard Webhooks) and in order. A running \"roster serve\" picks changes up within a second.\n"+
-		"docs/events.md lists the events and shows how to verify a signature.")
+		"(Standard Webhooks, or RFC 9967 SCIM events with --format scim-events) and in order. A running\n"+
+		"\"roster serve\" picks changes up within a second. docs/events.md lists the events and shows how\n"+
+		"to verify a signature.")
 }
 
 // webhookFlags are the flags of every webhook command.
@@ -91,8 +94,15 @@ func printEndpoint(w io.Writer, ep store.WebhookEndpoint) {
 			state += ": " + ep.DisabledReason
 		}
 	}
-	fmt.Fprintf(w, "id:          %s\nurl:         %s\ndescription: %s\nevents:      %s\nstate:       %s\ncursor:      %d\n",
-		ep.ID, ep.URL, ep.Description, types, state, ep.Cursor)
+	fmt.Fprintf(w, "id:          %s\nurl:         %s\ndescription: %s\nformat:      %s\nevents:      %s\nstate:       %s\ncursor:      %d\n",
+		ep.ID, ep.URL, ep.Description, ep.Format, types, state, ep.Cursor)
+	if ep.Format == store.FormatSCIMEvents {
+		aud := ep.Audience
+		if aud == "" {
+			aud = ep.URL + " (the URL)"
+		}
+		fmt.Fprintf(w, "audience:    %s\n", aud)
+	}
 	if !ep.FailingSince.IsZero() {
 		fmt.Fprintf(w, "failing:     since %s, %d attempts, next at %s\n",
 			ep.FailingSince.Format(time.RFC3339), ep.Attempts, ep.NextAttemptAt.Format(time.RFC3339))
@@ -107,6 +117,8 @@ func webhookCreate(ctx context.Context, env *environment, args []string) error {
 	types := f.String("events", "", `event types and prefixes, comma-separated, e.g. "user.*,group.members_added" (default: all)`)
 	desc := f.String("description", "", "what the endpoint is for")
 	disabled := f.Bool("disabled", false, "create it disabled")
+	format := f.String("format", store.FormatStandardWebhooks, formatUsage)
+	audience := f.String("audience", "", audienceUsage)
 	svc, done, err := f.open(ctx, args, nil)
 	if err != nil {
 		return err
@@ -115,7 +127,8 @@ func webhookCreate(ctx context.Context, env *environment, args []string) error {
 	if *url == "" {
 		return fmt.Errorf("--url is required: where the events are POSTed, e.g. https://app.example.com/webhooks/roster")
 	}
-	ep, err := svc.Create(ctx, cliActor, *f.org, events.Spec{URL: *url, Description: *desc, EventTypes: splitTypes(*types), Disabled: *disabled})
+	ep, err := svc.Create(ctx, cliActor, *f.org, events.Spec{URL: *url, Description: *desc, EventTypes: splitTypes(*types), Disabled: *disabled,
+		Format: *format, Audience: *audience})
 	if err != nil {
 		return err
 	}
@@ -160,6 +173,8 @@ func webhookUpdate(ctx context.Context, env *environment, args []string) error {
 	url := f.String("url", "", "new URL")
 	types := f.String("events", "", "new event types and prefixes, comma-separated; empty for all")
 	desc := f.String("description", "", "new description")
+	format := f.String("format", "", formatUsage)
+	audience := f.String("audience", "", audienceUsage)
 	svc, done, err := f.open(ctx, args, id)
 	if err != nil {
 		return err
@@ -178,14 +193,60 @@ func webhookUpdate(ctx context.Context, env *environment, args []string) error {
 		t := splitTypes(*types)
 		p.EventTypes = &t
 	}
-	if p.URL == nil && p.Description == nil && p.EventTypes == nil {
-		return fmt.Errorf("nothing to change: give --url, --events or --description")
+	if set["format"] {
+		p.Format = format
+	}
+	if set["audience"] {
+		p.Audience = audience
+	}
+	if p.URL == nil && p.Description == nil && p.EventTypes == nil && p.Format == nil && p.Audience == nil {
+		return fmt.Errorf("nothing to change: give --url, --events, --description, --format or --audience")
 	}
 	ep, err := svc.Update(ctx, cliActor, *f.org, *id, 0, p)
 	if err != nil {
 		return err
 	}
 	printEndpoint(env.stdout, ep)
+	return nil
+}
+
+const (
+	formatUsage   = `what is POSTed: "standard-webhooks", or "scim-events" for RFC 9967 Security Event Tokens (RFC 8935 push)`
+	audienceUsage = `the "aud" of the SETs of a scim-events endpoint (default: its URL)`
+)
+
+// webhookRotateSigningKey makes a new key for the SETs of scim-events
+// endpoints. It takes no --org: one key signs for every organization, as
+// the JWKS at events.JWKSPath is the server's.
+func webhookRotateSigningKey(ctx context.Context, env *environment, args []string) error {
+	f := newFlags(env, "webhook rotate-signing-key", "webhook rotate-signing-key [--grace DURATION]",
+		"Makes a new key to sign the SETs sent to scim-events endpoints, on every instance within a\n"+
+			"second. The old key stays in "+events.JWKSPath+" for the grace period, so receivers\n"+
+			"that cached the JWKS, and SETs signed just before, still verify.")
+	var db dbFlags
+	db.register(f)
+	grace := f.Duration("grace", events.DefaultKeyGrace, "how long the old key stays published (at most 2160h)")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if f.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; every value is a flag", f.Arg(0))
+	}
+	s, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	g := *grace
+	if g == 0 {
+		g = time.Nanosecond // Keys reads 0 as the default; 0s means at once
+	}
+	kid, err := (&events.Keys{Store: s}).Rotate(ctx, g)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stderr, "New signing key; the old one stays published until %s.\n", time.Now().Add(g).UTC().Format(time.RFC3339))
+	fmt.Fprintln(env.stdout, kid)
 	return nil
 }
 
@@ -315,7 +376,7 @@ func webhookRedeliver(ctx context.Context, env *environment, args []string) erro
 	if err != nil {
 		return err
 	}
-	if !d.Succeeded() {
+	if !d.Succeeded() || d.Error != "" {
 		if d.Status == 0 {
 			return fmt.Errorf("redelivery of event %d failed: %s", d.Seq, d.Error)
 		}

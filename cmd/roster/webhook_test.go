@@ -337,3 +337,37 @@ func TestServeDerivesAccessChanged(t *testing.T) {
 		t.Fatal("no access.changed was delivered")
 	}
 }
+
+// TestWebhookCLISCIMEvents: --format and --audience are kept and shown,
+// an unknown format is refused, and rotate-signing-key prints a new key id
+// each time.
+func TestWebhookCLISCIMEvents(t *testing.T) {
+	dbs := map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "r.db") },
+		"postgres": func(t *testing.T) string { return pgtest.URL(t) },
+	}
+	for name, mk := range dbs {
+		t.Run(name, func(t *testing.T) {
+			env := map[string]string{"ROSTER_DATABASE": mk(t), "ROSTER_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"}
+			org := mustRoster(t, env, "org", "create", "--name", "Acme", "--plan", "enterprise").lastLine()
+			if _, err := roster(t, env, "webhook", "create", "--org", org, "--url", "http://127.0.0.1:9/", "--format", "cloudevents"); err == nil || !strings.Contains(err.Error(), "use standard-webhooks or scim-events") {
+				t.Fatalf("unknown format: %v", err)
+			}
+			r := mustRoster(t, env, "webhook", "create", "--org", org, "--url", "http://127.0.0.1:9/", "--format", "scim-events", "--audience", "https://app.example/aud")
+			if !strings.Contains(r.stdout, "format:      scim-events\n") || !strings.Contains(r.stdout, "audience:    https://app.example/aud\n") {
+				t.Fatalf("create printed:\n%s", r.stdout)
+			}
+			id := strings.TrimSpace(strings.TrimPrefix(strings.Split(r.stdout, "\n")[0], "id:"))
+			r = mustRoster(t, env, "webhook", "update", "--org", org, "--id", id, "--format", "standard-webhooks")
+			if !strings.Contains(r.stdout, "format:      standard-webhooks\n") || strings.Contains(r.stdout, "audience:") {
+				t.Fatalf("update printed:\n%s", r.stdout)
+			}
+			kid := regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+			first := mustRoster(t, env, "webhook", "rotate-signing-key").lastLine()
+			second := mustRoster(t, env, "webhook", "rotate-signing-key", "--grace", "1h").lastLine()
+			if !kid.MatchString(first) || !kid.MatchString(second) || first == second {
+				t.Fatalf("rotate-signing-key printed %q then %q, want two different key ids", first, second)
+			}
+		})
+	}
+}

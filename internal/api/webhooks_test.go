@@ -314,6 +314,8 @@ func TestWebhookBadInput(t *testing.T) {
 			{"types not a list", "POST", "/api/v1/webhooks", `{"url":"https://example.com/","event_types":"user.*"}`, "", `"event_types" must be`},
 			{"long description", "PATCH", base, `{"description":"` + long + `"}`, "", "at most 500 characters"},
 			{"empty patch", "PATCH", base, `{}`, "", "nothing to change"},
+			{"unknown format", "POST", "/api/v1/webhooks", `{"url":"https://example.com/","format":"cloudevents"}`, "", `use standard-webhooks or scim-events`},
+			{"bad patch format", "PATCH", base, `{"format":"SCIM"}`, "", `format "SCIM"`},
 			{"bad If-Match", "PATCH", base, `{"description":"x"}`, "yesterday", "not an ETag"},
 			{"bad patch url", "PATCH", base, `{"url":"mailto:a@b"}`, "", "want an absolute URL"},
 			{"long grace", "POST", base + "/rotate-secret", `{"grace_seconds":9999999}`, "", "604800"},
@@ -443,4 +445,26 @@ func TestWebhookCreatedByAPIIsDelivered(t *testing.T) {
 			t.Errorf("deliveries = %+v", log.Items)
 		}
 	})
+}
+
+// TestWebhookFormat: an endpoint's format and audience are kept, shown and
+// changed through the API, the default being Standard Webhooks.
+func TestWebhookFormat(t *testing.T) {
+	f := setup(t)
+	rc := newHookReceiver(t)
+	var ep map[string]any
+	f.do("POST", "/api/v1/webhooks", f.keyA, `{"url":"`+rc.URL+`"}`, 201, &ep)
+	if ep["format"] != "standard-webhooks" || ep["audience"] != "" {
+		t.Fatalf("default endpoint: format %v audience %v", ep["format"], ep["audience"])
+	}
+	f.do("POST", "/api/v1/webhooks", f.keyA, `{"url":"`+rc.URL+`","format":"scim-events","audience":"https://app.example/aud"}`, 201, &ep)
+	if ep["format"] != "scim-events" || ep["audience"] != "https://app.example/aud" {
+		t.Fatalf("scim-events endpoint: format %v audience %v", ep["format"], ep["audience"])
+	}
+	id, _ := ep["id"].(string)
+	f.do("PATCH", "/api/v1/webhooks/"+id, f.keyA, `{"format":"standard-webhooks","audience":""}`, 200, &ep)
+	f.do("GET", "/api/v1/webhooks/"+id, f.keyA, "", 200, &ep)
+	if ep["format"] != "standard-webhooks" || ep["audience"] != "" {
+		t.Fatalf("after PATCH: format %v audience %v", ep["format"], ep["audience"])
+	}
 }

@@ -35,15 +35,21 @@ const deliveryPage = 25
 // webhookRow is an endpoint as the pages show it.
 type webhookRow struct {
 	ID, URL, Description, Events, State, Created string
-	Enabled, Failing                             bool
-	Version                                      int64
-	Cursor                                       int64
-	PreviousUntil, NextAttempt, FailingSince     string
+	// Format names what the endpoint receives, for people.
+	Format                                   string
+	Enabled, Failing                         bool
+	Version                                  int64
+	Cursor                                   int64
+	PreviousUntil, NextAttempt, FailingSince string
 }
 
 func webhookRowOf(ep store.WebhookEndpoint, now time.Time) webhookRow {
 	row := webhookRow{ID: ep.ID, URL: ep.URL, Description: ep.Description, Events: "All events",
-		Enabled: ep.Enabled, Version: ep.Version, Cursor: ep.Cursor, Created: when(ep.CreatedAt), State: "Enabled"}
+		Enabled: ep.Enabled, Version: ep.Version, Cursor: ep.Cursor, Created: when(ep.CreatedAt), State: "Enabled",
+		Format: "Standard Webhooks"}
+	if ep.Format == store.FormatSCIMEvents {
+		row.Format = "SCIM events (RFC 9967 SETs)"
+	}
 	if len(ep.EventTypes) > 0 {
 		row.Events = strings.Join(ep.EventTypes, ", ")
 	}
@@ -69,9 +75,15 @@ func webhookRowOf(ep store.WebhookEndpoint, now time.Time) webhookRow {
 type webhookForm struct {
 	URL, Description, Events         string
 	URLError, DescError, EventsError string
-	Version                          int64
-	Error                            string
+	// Format is a store format; Audience the SETs' "aud" ("": the URL).
+	Format, Audience           string
+	FormatError, AudienceError string
+	Version                    int64
+	Error                      string
 }
+
+// SCIMEvents reports whether the form is set to the scim-events format.
+func (f webhookForm) SCIMEvents() bool { return f.Format == store.FormatSCIMEvents }
 
 // setError puts the service's message next to the field it is about;
 // one the form has no field for goes above the form.
@@ -82,6 +94,10 @@ func (f *webhookForm) setError(msg string) {
 		f.URLError = msg
 	case strings.HasPrefix(low, "description"):
 		f.DescError = msg
+	case strings.HasPrefix(low, "format"):
+		f.FormatError = msg
+	case strings.HasPrefix(low, "audience"):
+		f.AudienceError = msg
 	case strings.HasPrefix(low, "event type"), strings.Contains(low, "event types per endpoint"):
 		f.EventsError = msg
 	default:
@@ -90,7 +106,7 @@ func (f *webhookForm) setError(msg string) {
 }
 
 func (f webhookForm) invalid() bool {
-	return f.URLError != "" || f.DescError != "" || f.EventsError != "" || f.Error != ""
+	return f.URLError != "" || f.DescError != "" || f.EventsError != "" || f.FormatError != "" || f.AudienceError != "" || f.Error != ""
 }
 
 // splitEventTypes reads the event types field: types and prefixes
@@ -126,13 +142,15 @@ func (h *Handler) webhooks(w http.ResponseWriter, r *http.Request, s *session) {
 // secret, the one time it is shown.
 func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, s *session) {
 	f := webhookForm{URL: strings.TrimSpace(r.PostForm.Get("url")), Description: strings.TrimSpace(r.PostForm.Get("description")),
-		Events: strings.TrimSpace(r.PostForm.Get("events"))}
+		Events: strings.TrimSpace(r.PostForm.Get("events")),
+		Format: r.PostForm.Get("format"), Audience: strings.TrimSpace(r.PostForm.Get("audience"))}
 	if f.URL == "" {
 		f.URLError = "Give the URL that receives the events, such as https://app.example.com/webhooks/roster."
 		h.webhooksView(w, r, s, http.StatusBadRequest, webhooksPage{Form: f})
 		return
 	}
-	ep, err := h.Webhooks.Create(r.Context(), s.actor, s.org.ID, events.Spec{URL: f.URL, Description: f.Description, EventTypes: splitEventTypes(f.Events)})
+	ep, err := h.Webhooks.Create(r.Context(), s.actor, s.org.ID, events.Spec{URL: f.URL, Description: f.Description, EventTypes: splitEventTypes(f.Events),
+		Format: f.Format, Audience: f.Audience})
 	if kind, msg, ok := fault.As(err); ok && kind == fault.Invalid {
 		f.setError(msg)
 		h.webhooksView(w, r, s, http.StatusBadRequest, webhooksPage{Form: f})
@@ -187,7 +205,8 @@ func (h *Handler) webhookView(w http.ResponseWriter, r *http.Request, s *session
 		p.Notice = webhookNotices[q.Get("done")]
 	}
 	if !p.Form.invalid() {
-		p.Form = webhookForm{URL: ep.URL, Description: ep.Description, Events: strings.Join(ep.EventTypes, ", ")}
+		p.Form = webhookForm{URL: ep.URL, Description: ep.Description, Events: strings.Join(ep.EventTypes, ", "),
+			Format: ep.Format, Audience: ep.Audience}
 	}
 	p.Form.Version = ep.Version
 	var before int64
@@ -217,7 +236,7 @@ func (h *Handler) webhookView(w http.ResponseWriter, r *http.Request, s *session
 
 func deliveryRowOf(d store.WebhookDelivery) deliveryRow {
 	row := deliveryRow{ID: d.ID, Seq: d.Seq, At: when(d.At), Type: d.EventType, Attempt: strconv.Itoa(d.Attempt),
-		Status: strconv.Itoa(d.Status), Latency: d.Latency.Round(time.Millisecond / 10).String(), Text: d.Response, OK: d.Succeeded()}
+		Status: strconv.Itoa(d.Status), Latency: d.Latency.Round(time.Millisecond / 10).String(), Text: d.Response, OK: d.Succeeded() && d.Error == ""}
 	if d.Redelivery {
 		row.Attempt = "redelivery"
 	}
@@ -245,7 +264,8 @@ func (h *Handler) editWebhook(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	f := webhookForm{URL: strings.TrimSpace(r.PostForm.Get("url")), Description: strings.TrimSpace(r.PostForm.Get("description")),
-		Events: strings.TrimSpace(r.PostForm.Get("events"))}
+		Events: strings.TrimSpace(r.PostForm.Get("events")),
+		Format: r.PostForm.Get("format"), Audience: strings.TrimSpace(r.PostForm.Get("audience"))}
 	version, _ := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
 	if f.URL == "" {
 		f.URLError = "Give the URL that receives the events."
@@ -253,7 +273,8 @@ func (h *Handler) editWebhook(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	types := splitEventTypes(f.Events)
-	_, err := h.Webhooks.Update(r.Context(), s.actor, s.org.ID, ep.ID, version, store.WebhookPatch{URL: &f.URL, Description: &f.Description, EventTypes: &types})
+	_, err := h.Webhooks.Update(r.Context(), s.actor, s.org.ID, ep.ID, version, store.WebhookPatch{URL: &f.URL, Description: &f.Description, EventTypes: &types,
+		Format: &f.Format, Audience: &f.Audience})
 	if fault.Is(err, fault.VersionMismatch) {
 		fresh, ok := h.loadWebhook(w, r, s)
 		if !ok {
@@ -372,7 +393,7 @@ func (h *Handler) redeliverWebhook(w http.ResponseWriter, r *http.Request, s *se
 		return
 	}
 	p := webhookPage{Notice: fmt.Sprintf("Event %d (%s) sent again: the receiver answered %d in %s.", d.Seq, d.EventType, d.Status, d.Latency.Round(time.Millisecond/10))}
-	if !d.Succeeded() {
+	if !d.Succeeded() || d.Error != "" {
 		p.Bad = true
 		if d.Status == 0 {
 			p.Notice = fmt.Sprintf("Event %d (%s) could not be sent again: %s.", d.Seq, d.EventType, d.Error)

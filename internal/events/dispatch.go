@@ -54,6 +54,11 @@ type Dispatcher struct {
 	MaxEndpoints int
 	// Logger receives delivery failures; slog.Default when nil.
 	Logger *slog.Logger
+	// Keys signs the SETs of scim-events endpoints, and Issuer is their
+	// "iss", roster's base URL. Without Keys such endpoints get nothing:
+	// every attempt fails, and is retried.
+	Keys   *Keys
+	Issuer string
 }
 
 // run is a running dispatcher's state.
@@ -105,6 +110,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		limit = 64
 	}
 	r.send = newSender(d.Targets, r.now)
+	r.send.keys, r.send.issuer = d.Keys, d.Issuer
 	defer r.send.client.CloseIdleConnections()
 	defer r.wg.Wait()
 	t := time.NewTicker(poll)
@@ -212,6 +218,7 @@ func (w *worker) refresh(ctx context.Context) bool {
 	}
 	// Keep the cursor and counts this worker knows; take the settings.
 	w.ep.URL, w.ep.EventTypes, w.ep.Enabled = ep.URL, ep.EventTypes, ep.Enabled
+	w.ep.Format, w.ep.Audience = ep.Format, ep.Audience
 	w.ep.Secret, w.ep.PreviousSecret, w.ep.PreviousSecretUntil = ep.Secret, ep.PreviousSecret, ep.PreviousSecretUntil
 	w.read = time.Now()
 	return ep.Enabled
@@ -250,7 +257,7 @@ func (r *run) deliver(ctx context.Context, ep store.WebhookEndpoint) {
 		}
 		idleSince = time.Time{}
 		for _, e := range evs {
-			if !Matches(w.ep.EventTypes, e.Type) {
+			if !wantsEvent(w.ep, e) {
 				w.handled = e.Seq
 				continue
 			}
@@ -258,7 +265,7 @@ func (r *run) deliver(ctx context.Context, ep store.WebhookEndpoint) {
 				w.finish(ctx, nil)
 				return
 			}
-			if !Matches(w.ep.EventTypes, e.Type) { // the filter changed
+			if !wantsEvent(w.ep, e) { // the filter or format changed
 				w.handled = e.Seq
 				continue
 			}
@@ -269,9 +276,13 @@ func (r *run) deliver(ctx context.Context, ep store.WebhookEndpoint) {
 				w.finish(ctx, nil)
 				return
 			}
-			if !a.delivery.Succeeded() {
+			if !a.acked && !a.rejected {
 				w.finish(ctx, &a)
 				return
+			}
+			if a.rejected {
+				r.log.Warn("SET rejected by the receiver; not sent again", "org", ep.OrgID, "webhook", ep.ID,
+					"seq", e.Seq, "status", a.delivery.Status, "err", a.delivery.Error)
 			}
 			a.delivery.Attempt = w.attempts() + 1
 			w.pending = append(w.pending, a.delivery)

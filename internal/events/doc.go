@@ -23,4 +23,11 @@
 // The body is {"type", "timestamp", "data"}, where data is the event as
 // GET /api/v1/events returns it, seq included, and webhook-id is the
 // event's stable id (EventID), the same on every attempt and instance.
+//
+// An endpoint of format scim-events gets RFC 9967 provisioning events
+// instead: each user or group event is an RFC 8417 Security Event Token
+// (SETClaims, SCIMEvent), signed ES256 by Keys with a key every instance
+// shares through the store, and pushed as RFC 8935 says (202 is success; a
+// 400 with its error JSON refuses that SET for good). JWKSHandler serves
+// the public keys at JWKSPath. Events with no SCIM meaning are skipped.
 package events

@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,9 @@ const excerptBytes = 1024
 type sender struct {
 	client *http.Client
 	now    func() time.Time
+	// keys and issuer sign and name the SETs of scim-events endpoints.
+	keys   *Keys
+	issuer string
 }
 
 func newSender(t Targets, now func() time.Time) *sender {
@@ -53,6 +57,19 @@ func newSender(t Targets, now func() time.Time) *sender {
 type attempt struct {
 	delivery   store.WebhookDelivery
 	retryAfter time.Duration // from Retry-After on 429 and 503; 0 if none
+	// acked is a success: a 2xx, or for a SET the 202 RFC 8935 §2.3 asks
+	// for.
+	acked bool
+	// rejected is a SET the receiver refused with the RFC 8935 §2.4 error
+	// response: sending it again would be refused again, so it is logged
+	// and passed over (§2.3: retransmit only after a recoverable error).
+	rejected bool
+}
+
+// setError is the RFC 8935 §2.4 error response body.
+type setError struct {
+	Err         string `json:"err"`
+	Description string `json:"description"`
 }
 
 // send POSTs event e to ep once, signed, and reports what happened.
@@ -65,26 +82,47 @@ func (s *sender) send(ctx context.Context, ep store.WebhookEndpoint, e store.Eve
 		a.delivery.Error = err.Error()
 		return a
 	}
-	body, err := Payload(e)
-	if err != nil {
-		return fail(err)
-	}
-	id, ts := EventID(e), start.Unix()
-	sig, err := Sign(id, ts, body, signingSecrets(ep, start)...)
-	if err != nil {
-		return fail(err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
-	if err != nil {
-		return fail(fmt.Errorf("build request: %w", err))
+	scimEvents := ep.Format == store.FormatSCIMEvents
+	var req *http.Request
+	if scimEvents {
+		claims, ok, err := SETClaims(e, s.issuer, audienceOf(ep), start)
+		if err == nil && !ok {
+			err = fmt.Errorf("event %s has no SCIM meaning", e.Type)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		token, err := s.keys.sign(ctx, claims)
+		if err != nil {
+			return fail(err)
+		}
+		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, strings.NewReader(token)); err != nil {
+			return fail(fmt.Errorf("build request: %w", err))
+		}
+		req.Header.Set("Content-Type", SETContentType)
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("User-Agent", "roster-scim-events/1")
+	} else {
+		body, err := Payload(e)
+		if err != nil {
+			return fail(err)
+		}
+		id, ts := EventID(e), start.Unix()
+		sig, err := Sign(id, ts, body, signingSecrets(ep, start)...)
+		if err != nil {
+			return fail(err)
+		}
+		if req, err = http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body)); err != nil {
+			return fail(fmt.Errorf("build request: %w", err))
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "roster-webhooks/1")
+		req.Header.Set("webhook-id", id)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+		req.Header.Set("webhook-signature", sig)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "roster-webhooks/1")
-	req.Header.Set("webhook-id", id)
-	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("webhook-signature", sig)
 	t0 := time.Now() // latency is measured on the real clock
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -104,6 +142,29 @@ func (s *sender) send(ctx context.Context, ep store.WebhookEndpoint, e store.Eve
 	a.delivery.Response = validText(excerpt)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		a.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), start)
+	}
+	if !scimEvents {
+		a.acked = a.delivery.Succeeded()
+		return a
+	}
+	switch resp.StatusCode {
+	case http.StatusAccepted:
+		a.acked = true
+	case http.StatusBadRequest:
+		// Only the error JSON of §2.4 says the SET itself was refused; a
+		// bare 400 is a general HTTP error, retried like any other.
+		var se setError
+		if json.Unmarshal(excerpt, &se) == nil && se.Err != "" {
+			a.rejected = true
+			a.delivery.Error = "SET rejected: " + se.Err
+			if se.Description != "" {
+				a.delivery.Error += ": " + se.Description
+			}
+		}
+	default:
+		if a.delivery.Succeeded() {
+			a.delivery.Error = "RFC 8935 push asks for 202 Accepted"
+		}
 	}
 	return a
 }

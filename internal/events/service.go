@@ -41,6 +41,10 @@ type Service struct {
 	Targets Targets
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Keys and Issuer sign and name the SETs redelivered to scim-events
+	// endpoints, as in Dispatcher.
+	Keys   *Keys
+	Issuer string
 }
 
 func (s *Service) now() time.Time {
@@ -58,6 +62,33 @@ type Spec struct {
 	EventTypes []string
 	// Disabled creates the endpoint disabled.
 	Disabled bool
+	// Format is store.FormatStandardWebhooks (also when empty) or
+	// store.FormatSCIMEvents.
+	Format string
+	// Audience is the "aud" of a scim-events endpoint's SETs; empty means
+	// the URL.
+	Audience string
+}
+
+// checkFormat validates a format, "" standing for the default.
+func checkFormat(f string) (string, error) {
+	switch f {
+	case "", store.FormatStandardWebhooks:
+		return store.FormatStandardWebhooks, nil
+	case store.FormatSCIMEvents:
+		return f, nil
+	}
+	return "", fault.Invalidf("format %q: use %s or %s", f, store.FormatStandardWebhooks, store.FormatSCIMEvents)
+}
+
+func checkAudience(a string) error {
+	if len(a) > maxURL {
+		return fault.Invalidf("audience: at most %d characters", maxURL)
+	}
+	if strings.TrimSpace(a) != a || strings.ContainsAny(a, "\x00\r\n") {
+		return fault.Invalidf("audience %q: no surrounding spaces or control characters", a)
+	}
+	return nil
 }
 
 func checkTypes(types []string) ([]string, error) {
@@ -107,6 +138,13 @@ func (s *Service) Create(ctx context.Context, actor store.Actor, orgID string, s
 	if err != nil {
 		return store.WebhookEndpoint{}, err
 	}
+	format, err := checkFormat(sp.Format)
+	if err != nil {
+		return store.WebhookEndpoint{}, err
+	}
+	if err := checkAudience(sp.Audience); err != nil {
+		return store.WebhookEndpoint{}, err
+	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return store.WebhookEndpoint{}, fmt.Errorf("create webhook: %w", err)
@@ -117,7 +155,7 @@ func (s *Service) Create(ctx context.Context, actor store.Actor, orgID string, s
 	}
 	return s.Store.CreateWebhook(ctx, actor, store.WebhookEndpoint{
 		ID: id.String(), OrgID: orgID, URL: sp.URL, Description: sp.Description,
-		EventTypes: types, Enabled: !sp.Disabled, Secret: secret,
+		EventTypes: types, Enabled: !sp.Disabled, Secret: secret, Format: format, Audience: sp.Audience,
 	})
 }
 
@@ -150,6 +188,18 @@ func (s *Service) Update(ctx context.Context, actor store.Actor, orgID, id strin
 			return store.WebhookEndpoint{}, err
 		}
 		p.EventTypes = &types
+	}
+	if p.Format != nil {
+		f, err := checkFormat(*p.Format)
+		if err != nil {
+			return store.WebhookEndpoint{}, err
+		}
+		p.Format = &f
+	}
+	if p.Audience != nil {
+		if err := checkAudience(*p.Audience); err != nil {
+			return store.WebhookEndpoint{}, err
+		}
 	}
 	return s.Store.UpdateWebhook(ctx, actor, orgID, id, version, p)
 }
@@ -232,7 +282,14 @@ func (s *Service) Redeliver(ctx context.Context, orgID, id string, seq int64) (s
 	if len(evs) == 0 || evs[0].Seq != seq {
 		return store.WebhookDelivery{}, fault.NotFoundf("event %d of organization %s does not exist", seq, orgID)
 	}
-	a := newSender(s.Targets, s.now).send(ctx, ep, evs[0])
+	if ep.Format == store.FormatSCIMEvents {
+		if _, _, _, ok := SCIMEvent(evs[0]); !ok {
+			return store.WebhookDelivery{}, fault.Invalidf("event %d (%s) has no SCIM meaning; scim-events endpoints do not receive it", seq, evs[0].Type)
+		}
+	}
+	snd := newSender(s.Targets, s.now)
+	snd.keys, snd.issuer = s.Keys, s.Issuer
+	a := snd.send(ctx, ep, evs[0])
 	a.delivery.Attempt, a.delivery.Redelivery = 1, true
 	return s.Store.LogWebhookDelivery(ctx, a.delivery)
 }

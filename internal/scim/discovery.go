@@ -27,11 +27,22 @@ func (h *Handler) serviceProviderConfig() ([]byte, error) {
 			SpecURI:     "https://www.rfc-editor.org/info/rfc6750",
 			Primary:     true,
 		}},
+		SecurityEvents: h.securityEvents(),
 	}.Document(h.base())
 	if err != nil {
 		return nil, err
 	}
 	return marshal(doc)
+}
+
+// securityEvents advertises the SCIM events roster pushes to endpoints of
+// format scim-events (RFC 9967 §4); nil, and no attribute, without any.
+// Asynchronous requests (§2.5.1.1) are not offered.
+func (h *Handler) securityEvents() *schema.SecurityEventsConfig {
+	if len(h.SecurityEventURIs) == 0 {
+		return nil
+	}
+	return &schema.SecurityEventsConfig{AsyncRequest: "none", EventURIs: h.SecurityEventURIs}
 }
 
 func (h *Handler) getServiceProviderConfig(w http.ResponseWriter, r *http.Request, c *caller) error {

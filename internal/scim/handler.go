@@ -96,6 +96,11 @@ func (l *Limits) defaults() {
 // /scim/v2. The bearer token names the organization; a token never reaches
 // another organization's resources (they answer 404).
 type Handler struct {
+	// SecurityEventURIs are the RFC 9967 event URIs roster can push (to
+	// webhook endpoints of format scim-events), advertised in
+	// ServiceProviderConfig's "securityEvents"; none, and no attribute,
+	// when empty.
+	SecurityEventURIs []string
 	// Directory holds the organizations' users and groups and the rules for
 	// changing them; *directory.Service is it.
 	Directory Directory

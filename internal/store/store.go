@@ -202,6 +202,7 @@ type Store interface {
 	ListingStore
 	ConsoleStore
 	WebhookStore
+	SigningKeyStore
 	RequestLogStore
 	AccessDeriveStore
 

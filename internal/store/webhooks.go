@@ -13,6 +13,13 @@ type WebhookEndpoint struct {
 	// URL is where events are POSTed.
 	URL         string
 	Description string
+	// Format is what is POSTed: FormatStandardWebhooks ("" is read as it)
+	// or FormatSCIMEvents, RFC 8417 Security Event Tokens carrying RFC
+	// 9967 provisioning events.
+	Format string
+	// Audience is the "aud" of the SETs sent to a scim-events endpoint;
+	// empty means the URL.
+	Audience string
 	// EventTypes filters what is delivered: exact types ("user.created")
 	// and prefixes ("user.*"); empty means every event.
 	EventTypes []string
@@ -45,11 +52,50 @@ type WebhookEndpoint struct {
 	UpdatedAt time.Time
 }
 
+// The formats an endpoint can receive.
+const (
+	FormatStandardWebhooks = "standard-webhooks"
+	FormatSCIMEvents       = "scim-events"
+)
+
 // WebhookPatch changes an endpoint's settings; nil fields are kept.
 type WebhookPatch struct {
 	URL         *string
 	Description *string
 	EventTypes  *[]string
+	Format      *string
+	Audience    *string
+}
+
+// SigningKey is a private key that signs Security Event Tokens. One is
+// current (RetiredAt zero); the ones rotated out stay published in the
+// JWKS until PublishedUntil, so receivers holding a token signed just
+// before a rotation can still verify it.
+type SigningKey struct {
+	// ID is the JWS "kid": the RFC 7638 thumbprint of the public key.
+	ID string
+	// Algorithm is the JWS "alg", "ES256".
+	Algorithm string
+	// PrivateKey is the key in PKCS #8 DER.
+	PrivateKey     []byte
+	CreatedAt      time.Time
+	RetiredAt      time.Time
+	PublishedUntil time.Time
+}
+
+// SigningKeyStore keeps the keys that sign Security Event Tokens, shared by
+// every instance on one database.
+type SigningKeyStore interface {
+	// EnsureSigningKey makes k the current key if there is none and
+	// returns the current key: k, or the one another instance stored
+	// first.
+	EnsureSigningKey(ctx context.Context, k SigningKey) (SigningKey, error)
+	// RotateSigningKey retires the current key, published until
+	// publishedUntil, and makes k current, in one transaction.
+	RotateSigningKey(ctx context.Context, k SigningKey, publishedUntil time.Time) error
+	// ListSigningKeys returns the current key first, then the retired ones
+	// still published at now, newest first.
+	ListSigningKeys(ctx context.Context, now time.Time) ([]SigningKey, error)
 }
 
 // WebhookDelivery is one attempt at delivering an event to an endpoint.
@@ -98,8 +144,10 @@ type WebhookOutcome struct {
 	// to it were acknowledged (or did not match the filter). It resets the
 	// failure count.
 	Cursor int64
-	// Retry, when the last delivery failed, is when to try again; Attempts
-	// and FailingSince of the endpoint are updated with it.
+	// Retry, set when the last delivery failed and is to be retried, is
+	// when to try again; Attempts and FailingSince of the endpoint are
+	// updated with it. A failed delivery logged without Retry (a SET the
+	// receiver rejected for good) counts as handled.
 	Retry time.Time
 	// Disable, when set, disables the endpoint with this reason, in the
 	// same transaction, with the event "webhook.disabled".
@@ -113,7 +161,8 @@ type WebhookOutcome struct {
 // secret; delivery bookkeeping appends none (it would feed itself).
 type WebhookStore interface {
 	// CreateWebhook stores a new endpoint of an existing organization. The
-	// caller sets ID, URL, Description, EventTypes, Enabled and Secret; the
+	// caller sets ID, URL, Description, EventTypes, Format, Audience,
+	// Enabled and Secret; the
 	// store starts its cursor at the organization's last event, so the
 	// endpoint receives what happens from its creation on, beginning with
 	// its own "webhook.created".

@@ -226,6 +226,21 @@ type ServiceProviderConfig struct {
 	// RFC 7643 §5 requires the attribute, so it is written as [] when
 	// empty.
 	AuthenticationSchemes []AuthenticationScheme
+	// SecurityEvents, when set, is advertised as the "securityEvents"
+	// attribute RFC 9967 §4 adds to the core schema (not an extension):
+	// the SET event URIs the service provider can send.
+	SecurityEvents *SecurityEventsConfig
+}
+
+// SecurityEventsConfig is the "securityEvents" complex attribute of RFC
+// 9967 §4.
+type SecurityEventsConfig struct {
+	// AsyncRequest is "none", "long" or "request" (§2.5.1.1 asynchronous
+	// SCIM requests); "none" when empty.
+	AsyncRequest string `json:"asyncRequest"`
+	// EventURIs lists the event URIs that can be delivered, informational
+	// only: streams are configured out of band.
+	EventURIs []string `json:"eventUris"`
 }
 
 // PaginationConfig is the "pagination" complex attribute of RFC 9865 §4.
@@ -273,6 +288,7 @@ type ServiceProviderConfigDocument struct {
 	ETag                  Supported              `json:"etag"`
 	Pagination            *PaginationDocument    `json:"pagination,omitempty"`
 	AuthenticationSchemes []AuthenticationScheme `json:"authenticationSchemes"`
+	SecurityEvents        *SecurityEventsConfig  `json:"securityEvents,omitempty"`
 	Meta                  Meta                   `json:"meta"`
 }
 
@@ -333,6 +349,17 @@ func (c ServiceProviderConfig) Document(baseURL string) (ServiceProviderConfigDo
 		ETag:                  Supported{c.ETagSupported},
 		AuthenticationSchemes: append([]AuthenticationScheme{}, c.AuthenticationSchemes...),
 		Meta:                  Meta{ResourceType: "ServiceProviderConfig", Location: location(baseURL, "ServiceProviderConfig")},
+	}
+	if se := c.SecurityEvents; se != nil {
+		out := SecurityEventsConfig{AsyncRequest: se.AsyncRequest, EventURIs: append([]string{}, se.EventURIs...)}
+		switch out.AsyncRequest {
+		case "":
+			out.AsyncRequest = "none"
+		case "none", "long", "request":
+		default:
+			return ServiceProviderConfigDocument{}, fmt.Errorf("schema: SecurityEvents.AsyncRequest %q is not none, long or request (RFC 9967 §4)", se.AsyncRequest)
+		}
+		doc.SecurityEvents = &out
 	}
 	if p := c.Pagination; p != nil {
 		if err := p.validate(); err != nil {

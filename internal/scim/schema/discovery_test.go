@@ -88,7 +88,7 @@ func TestSchemasList(t *testing.T) {
 		{"core User", UserURN, "User", 21},
 		{"Enterprise User", EnterpriseUserURN, "EnterpriseUser", 6},
 		{"core Group", GroupURN, "Group", 2},
-		{"ServiceProviderConfig", ServiceProviderConfigURN, "Service Provider Configuration", 9},
+		{"ServiceProviderConfig", ServiceProviderConfigURN, "Service Provider Configuration", 10}, // with RFC 9967 securityEvents
 		{"ResourceType", ResourceTypeURN, "ResourceType", 6},
 		{"Schema", SchemaURN, "Schema", 4},
 	}
@@ -273,5 +273,34 @@ func TestServiceProviderConfigDoesNotAlias(t *testing.T) {
 	doc.AuthenticationSchemes[0].Name = "changed"
 	if cfg.AuthenticationSchemes[0].Name != "Bearer" {
 		t.Error("the document shares AuthenticationSchemes with the configuration")
+	}
+}
+
+// TestSecurityEventsAdvertised: RFC 9967 §4 adds "securityEvents" to the
+// core ServiceProviderConfig, with asyncRequest and eventUris; absent, it
+// says events are not supported.
+func TestSecurityEventsAdvertised(t *testing.T) {
+	uris := []string{"urn:ietf:params:scim:event:prov:create:notice", "urn:ietf:params:scim:event:prov:delete"}
+	doc, err := ServiceProviderConfig{SecurityEvents: &SecurityEventsConfig{EventURIs: uris}}.Document("https://roster.example/scim/v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(doc)
+	var got struct {
+		SecurityEvents *struct {
+			AsyncRequest string   `json:"asyncRequest"`
+			EventURIs    []string `json:"eventUris"`
+		} `json:"securityEvents"`
+	}
+	json.Unmarshal(b, &got)
+	if got.SecurityEvents == nil || got.SecurityEvents.AsyncRequest != "none" || len(got.SecurityEvents.EventURIs) != 2 || got.SecurityEvents.EventURIs[1] != uris[1] {
+		t.Fatalf("securityEvents = %s", b)
+	}
+	doc, _ = ServiceProviderConfig{}.Document("https://roster.example/scim/v2")
+	if b, _ := json.Marshal(doc); strings.Contains(string(b), "securityEvents") {
+		t.Fatalf("without events the document still says securityEvents: %s", b)
+	}
+	if _, err := (ServiceProviderConfig{SecurityEvents: &SecurityEventsConfig{AsyncRequest: "sometimes"}}).Document(""); err == nil {
+		t.Fatal("an asyncRequest RFC 9967 does not define was accepted")
 	}
 }

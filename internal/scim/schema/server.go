@@ -6,7 +6,8 @@ package schema
 //
 // They follow §8.7.2 with the additions roster's documents carry: the
 // "type" and "primary" members of authenticationSchemes (listed in §5 but
-// missing from §8.7.2) and the "pagination" attribute of RFC 9865 §4.
+// missing from §8.7.2), the "pagination" attribute of RFC 9865 §4 and the
+// "securityEvents" attribute of RFC 9967 §4.
 
 func ro(opts ...option) []option { return append([]option{readOnly}, opts...) }
 
@@ -53,6 +54,10 @@ func serviceProviderConfigSchema() *Schema {
 					attr("documentationUri", TypeReference, "An HTTP-addressable URL pointing to the authentication scheme's usage documentation.", ro(refTypes("external"))...),
 					attr("primary", TypeBoolean, "A Boolean value indicating the preferred authentication scheme.", ro()...),
 				))...),
+			attr("securityEvents", TypeComplex, "The capabilities related to Security Events (RFC 9967 Section 4); absent when not supported.", ro(subs(
+				attr("asyncRequest", TypeString, "Whether asynchronous SCIM requests are supported: none, long or request.", ro(canonical("none", "long", "request"))...),
+				attr("eventUris", TypeString, "The SET event URIs the server can generate and deliver via a SET stream (RFC 8935, RFC 8936); informational only.", ro(multi, caseExact)...),
+			))...),
 		},
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 const webhookColumns = `org_id, id, url, description, event_types, enabled, disabled_reason, secret,
 	previous_secret, previous_secret_until, cursor_seq, attempts, next_attempt_at, failing_since,
-	version, created_at, updated_at`
+	version, created_at, updated_at, format, audience`
 
 // dispatcherActor is who the events of the dispatcher's own decisions
 // (disabling a failing endpoint) are recorded as.
@@ -25,7 +25,7 @@ func scanWebhook(row interface{ Scan(...any) error }) (store.WebhookEndpoint, er
 	var prevUntil, next, failing sql.NullTime
 	err := row.Scan(&e.OrgID, &e.ID, &e.URL, &e.Description, &types, &e.Enabled, &e.DisabledReason, &e.Secret,
 		&e.PreviousSecret, &prevUntil, &e.Cursor, &e.Attempts, &next, &failing,
-		&e.Version, &e.CreatedAt, &e.UpdatedAt)
+		&e.Version, &e.CreatedAt, &e.UpdatedAt, &e.Format, &e.Audience)
 	if err != nil {
 		return e, err
 	}
@@ -61,7 +61,16 @@ func webhookData(e store.WebhookEndpoint) map[string]any {
 	if types == nil {
 		types = []string{}
 	}
-	return map[string]any{"url": e.URL, "description": e.Description, "event_types": types, "enabled": e.Enabled}
+	return map[string]any{"url": e.URL, "description": e.Description, "event_types": types, "enabled": e.Enabled,
+		"format": formatOf(e), "audience": e.Audience}
+}
+
+// formatOf is the endpoint's format, FormatStandardWebhooks when unset.
+func formatOf(e store.WebhookEndpoint) string {
+	if e.Format == "" {
+		return store.FormatStandardWebhooks
+	}
+	return e.Format
 }
 
 // CreateWebhook stores a new endpoint.
@@ -84,10 +93,11 @@ func (s *DB) CreateWebhook(ctx context.Context, actor store.Actor, ep store.Webh
 		out.Version, out.CreatedAt, out.UpdatedAt = 1, t.now, t.now
 		out.PreviousSecret, out.PreviousSecretUntil = "", time.Time{}
 		out.Attempts, out.NextAttemptAt, out.FailingSince = 0, time.Time{}, time.Time{}
+		out.Format = formatOf(out)
 		_, err := t.ExecContext(ctx, `INSERT INTO webhook_endpoints (`+webhookColumns+`, lease_owner)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', NULL, $9, 0, NULL, NULL, 1, $10, $10, '')`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', NULL, $9, 0, NULL, NULL, 1, $10, $10, $11, $12, '')`,
 			out.OrgID, out.ID, out.URL, out.Description, types, out.Enabled, out.DisabledReason, out.Secret,
-			out.Cursor, s.t(t.now))
+			out.Cursor, s.t(t.now), out.Format, out.Audience)
 		if s.d.IsUnique(err) {
 			return &store.ConflictError{Field: "webhook id", Value: out.ID}
 		}
@@ -164,6 +174,12 @@ func (s *DB) UpdateWebhook(ctx context.Context, actor store.Actor, orgID, id str
 			e.EventTypes = append([]string{}, *p.EventTypes...)
 			changed["event_types"] = e.EventTypes
 		}
+		if p.Format != nil && *p.Format != e.Format {
+			e.Format, changed["format"] = *p.Format, *p.Format
+		}
+		if p.Audience != nil && *p.Audience != e.Audience {
+			e.Audience, changed["audience"] = *p.Audience, *p.Audience
+		}
 		out = e
 		if len(changed) == 0 {
 			return nil
@@ -174,8 +190,8 @@ func (s *DB) UpdateWebhook(ctx context.Context, actor store.Actor, orgID, id str
 		}
 		out.Version, out.UpdatedAt = e.Version+1, t.now
 		if _, err := t.ExecContext(ctx, `UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5,
-			version = $6, updated_at = $7 WHERE org_id = $1 AND id = $2`,
-			orgID, id, e.URL, e.Description, types, out.Version, s.t(t.now)); err != nil {
+			version = $6, updated_at = $7, format = $8, audience = $9 WHERE org_id = $1 AND id = $2`,
+			orgID, id, e.URL, e.Description, types, out.Version, s.t(t.now), e.Format, e.Audience); err != nil {
 			return err
 		}
 		t.emit("webhook.updated", "webhook", id, map[string]any{"changed": changed})
@@ -433,7 +449,10 @@ func (s *DB) RecordWebhookAttempt(ctx context.Context, owner, orgID, id string, 
 		if o.Cursor > e.Cursor {
 			e.Cursor, e.Attempts, e.NextAttemptAt, e.FailingSince = o.Cursor, 0, time.Time{}, time.Time{}
 		}
-		if n := len(o.Deliveries); n > 0 && !o.Deliveries[n-1].Succeeded() {
+		// A failure is retried when the outcome says when; one without a
+		// retry time (a SET the receiver rejected for good, RFC 8935
+		// §2.4) is only logged, and the cursor moves past it.
+		if n := len(o.Deliveries); n > 0 && !o.Retry.IsZero() {
 			last := o.Deliveries[n-1]
 			e.Attempts++
 			e.NextAttemptAt = o.Retry.UTC().Truncate(time.Microsecond)
