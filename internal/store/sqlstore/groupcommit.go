@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/rosterhq/roster/internal/store"
@@ -29,7 +30,7 @@ var errClosed = errors.New("store is closed")
 func (s *DB) groupWrite(ctx context.Context, actor store.Actor, orgID string, fn func(*tx) error) error {
 	j := &job{ctx: ctx, actor: actor, orgID: orgID, fn: fn, done: make(chan error, 1)}
 	select {
-	case s.queue <- j:
+	case s.queueFor(orgID) <- j:
 	case <-s.stop:
 		return errClosed
 	case <-ctx.Done():
@@ -40,20 +41,37 @@ func (s *DB) groupWrite(ctx context.Context, actor store.Actor, orgID string, fn
 	return <-j.done
 }
 
+// queueFor returns the queue of the committer that runs an
+// organization's writes. Each write numbers its organization's events by
+// updating the organization's row, which it holds until commit: two
+// committers writing for one organization would take turns on that row,
+// each with a small batch, while one committer puts all of the
+// organization's concurrent writes in one batch and one counter update.
+// Organizations hashed to different committers commit in parallel, so one
+// organization's initial sync does not queue another's writes behind it.
+func (s *DB) queueFor(orgID string) chan *job {
+	if len(s.queues) == 1 {
+		return s.queues[0]
+	}
+	h := fnv.New32a()
+	h.Write([]byte(orgID))
+	return s.queues[h.Sum32()%uint32(len(s.queues))]
+}
+
 // committer runs queued writes in batches of one transaction each (see
 // tryBatch and tryIsolated): a write that fails is rolled back alone and
 // the others commit together. Statements run with a context of their own,
 // never a caller's, because interrupting SQLite mid-statement can roll back
 // the whole transaction, and with it other callers' writes.
-func (s *DB) committer() {
+func (s *DB) committer(queue chan *job) {
 	for {
 		var first *job
 		select {
-		case first = <-s.queue:
+		case first = <-queue:
 		case <-s.stop:
 			for {
 				select {
-				case j := <-s.queue:
+				case j := <-queue:
 					j.done <- errClosed
 				default:
 					return
@@ -64,7 +82,7 @@ func (s *DB) committer() {
 	fill:
 		for len(batch) < maxBatch {
 			select {
-			case j := <-s.queue:
+			case j := <-queue:
 				batch = append(batch, j)
 			default:
 				break fill

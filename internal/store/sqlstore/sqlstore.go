@@ -74,8 +74,10 @@ type DB struct {
 	d    Dialect
 	now  func() time.Time
 
-	// Group commit: writes queue here for the committers.
-	queue   chan *job
+	// Group commit: writes queue here for the committers, one queue per
+	// committer, an organization's writes always on the same one (see
+	// queueFor).
+	queues  []chan *job
 	stop    chan struct{}
 	stopped chan struct{}
 	onClose func()
@@ -119,16 +121,17 @@ func New(d Dialect, o Options) *DB {
 		s.r = newPool(o.Reader)
 	}
 	if d.GroupCommit {
-		s.queue = make(chan *job, 256)
 		s.stop = make(chan struct{})
 		s.stopped = make(chan struct{})
 		n := max(d.Committers, 1)
 		var wg sync.WaitGroup
 		wg.Add(n)
 		for range n {
+			q := make(chan *job, 256)
+			s.queues = append(s.queues, q)
 			go func() {
 				defer wg.Done()
-				s.committer()
+				s.committer(q)
 			}()
 		}
 		go func() {
@@ -264,7 +267,7 @@ func (t *tx) emit(typ, subjectType, subjectID string, data any) {
 // bumped last, so its row lock is held only for the end of the transaction
 // and always taken after every other lock (no lock-order deadlocks).
 func (s *DB) write(ctx context.Context, actor store.Actor, orgID string, fn func(*tx) error) error {
-	if s.queue != nil {
+	if s.queues != nil {
 		return s.groupWrite(ctx, actor, orgID, fn)
 	}
 	defer s.w.prepareWanted(context.WithoutCancel(ctx))
