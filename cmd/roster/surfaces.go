@@ -79,6 +79,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Directory: dir,
 			Reach:     resolver,
 			Admin:     acc,
+			Domains:   signIn.Service,
 			BaseURL:   baseURL,
 			Logger:    logger,
 

@@ -103,6 +103,9 @@ type Handler struct {
 	Admin     Admin
 	// Webhooks serves the Webhooks pages.
 	Webhooks Webhooks
+	// Domains keeps the verified domains shown on the Settings page; nil
+	// leaves them out.
+	Domains Domains
 	// BaseURL is roster's public URL, without a trailing slash: the SCIM
 	// base URL shown is BaseURL + "/scim/v2", and an https BaseURL makes the
 	// session cookie Secure.
@@ -197,10 +200,13 @@ func (h *Handler) routes() map[string]pageFunc {
 		"GET " + Prefix + "/users":      h.users,
 		"GET " + Prefix + "/users/{id}": h.user,
 
-		"GET " + Prefix + "/settings":                     h.settings,
-		"POST " + Prefix + "/settings":                    h.saveSettings,
-		"POST " + Prefix + "/settings/roles":              h.addOrgRole,
-		"POST " + Prefix + "/settings/roles/{uid}/remove": h.removeOrgRole,
+		"GET " + Prefix + "/settings":                          h.settings,
+		"POST " + Prefix + "/settings":                         h.saveSettings,
+		"POST " + Prefix + "/settings/roles":                   h.addOrgRole,
+		"POST " + Prefix + "/settings/roles/{uid}/remove":      h.removeOrgRole,
+		"POST " + Prefix + "/settings/redirect":                h.saveRedirect,
+		"POST " + Prefix + "/settings/domains":                 h.addDomain,
+		"POST " + Prefix + "/settings/domains/{domain}/remove": h.removeDomain,
 
 		"GET " + Prefix + "/events":                       h.events,
 		"GET " + Prefix + "/webhooks":                     h.webhooks,

@@ -89,6 +89,7 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Directory: dir,
 		Reach:     res,
 		Admin:     e.acc,
+		Domains:   e.sso,
 		Logger:    slog.New(slog.DiscardHandler),
 
 		Webhooks: e.hooks,

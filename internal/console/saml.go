@@ -52,7 +52,7 @@ type samlPage struct {
 	// ConsoleSSO is where owners and admins sign in to this console
 	// through the identity provider.
 	ConsoleSSO string
-	LinkBy                []choice
+	LinkBy     []choice
 }
 
 var samlNotices = map[string]string{
