@@ -80,6 +80,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Reach:     resolver,
 			Admin:     acc,
 			Domains:   signIn.Service,
+			SignIns:   signIn.Service,
 			BaseURL:   baseURL,
 			Logger:    logger,
 

@@ -103,6 +103,8 @@ type Handler struct {
 	Admin     Admin
 	// Webhooks serves the Webhooks pages.
 	Webhooks Webhooks
+	// SignIns reads the sign-in log.
+	SignIns SignIns
 	// Domains keeps the verified domains shown on the Settings page; nil
 	// leaves them out.
 	Domains Domains
@@ -192,6 +194,7 @@ func (h *Handler) routes() map[string]pageFunc {
 
 		"GET " + Prefix + "/provisioning":        h.provisioning,
 		"GET " + Prefix + "/provisioning/{id}":   h.provisioningRequest,
+		"GET " + Prefix + "/sign-ins":            h.signIns,
 		"GET " + Prefix + "/groups":              h.groups,
 		"GET " + Prefix + "/groups/{id}":         h.group,
 		"GET " + Prefix + "/groups/{id}/manage":  h.manage,

@@ -90,6 +90,7 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Reach:     res,
 		Admin:     e.acc,
 		Domains:   e.sso,
+		SignIns:   e.sso,
 		Logger:    slog.New(slog.DiscardHandler),
 
 		Webhooks: e.hooks,
