@@ -103,6 +103,8 @@ type Handler struct {
 	Admin     Admin
 	// Webhooks serves the Webhooks pages.
 	Webhooks Webhooks
+	// Tester runs the SAML page's Test sign-in; nil offers none.
+	Tester Tester
 	// SignIns reads the sign-in log.
 	SignIns SignIns
 	// Domains keeps the verified domains shown on the Settings page; nil
@@ -191,6 +193,8 @@ func (h *Handler) routes() map[string]pageFunc {
 		"GET " + Prefix + "/saml/metadata.xml": h.spMetadata,
 		"POST " + Prefix + "/saml/metadata":    h.setMetadata,
 		"POST " + Prefix + "/saml/settings":    h.saveSAMLSettings,
+		"POST " + Prefix + "/saml/test":        h.startTest,
+		"GET " + Prefix + "/saml/test/{id}":    h.testResult,
 
 		"GET " + Prefix + "/provisioning":        h.provisioning,
 		"GET " + Prefix + "/provisioning/{id}":   h.provisioningRequest,

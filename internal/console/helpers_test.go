@@ -21,6 +21,7 @@ import (
 	"github.com/rosterhq/roster/internal/reqlog"
 	"github.com/rosterhq/roster/internal/scim"
 	"github.com/rosterhq/roster/internal/server"
+	"github.com/rosterhq/roster/internal/signin"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/postgres/pgtest"
@@ -40,6 +41,8 @@ type env struct {
 	log   *reqlog.Recorder
 	sso   *sso.Service
 	hooks *events.Service
+	// signin is the SAML edge the Test sign-in goes through.
+	signin *signin.Handler
 }
 
 // engines are the stores the console is tested on.
@@ -65,7 +68,8 @@ func newEnv(t testing.TB, s store.Store) *env {
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	e.acc = &access.Service{Store: s, Resolver: res}
 	e.dir = dir
-	e.sso = &sso.Service{Store: s, Orgs: e.acc, Users: dir}
+	e.sso = &sso.Service{Store: s, Orgs: e.acc, Users: dir, Joiner: e.acc, Logger: slog.New(slog.DiscardHandler)}
+	e.signin = &signin.Handler{Service: e.sso, Logger: slog.New(slog.DiscardHandler), TestResultPath: console.Prefix + "/saml/test/"}
 	e.log = &reqlog.Recorder{Store: s, Logger: slog.New(slog.DiscardHandler), Flush: 10 * time.Millisecond}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -91,11 +95,12 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Admin:     e.acc,
 		Domains:   e.sso,
 		SignIns:   e.sso,
+		Tester:    e.signin,
 		Logger:    slog.New(slog.DiscardHandler),
 
 		Webhooks: e.hooks,
 	}
-	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners)
+	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners, e.signin)
 	e.srv = httptest.NewServer(srv)
 	t.Cleanup(e.srv.Close)
 	provisioning.BaseURL, owners.BaseURL, e.sso.BaseURL = e.srv.URL, e.srv.URL, e.srv.URL
