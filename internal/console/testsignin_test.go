@@ -109,7 +109,7 @@ func TestTestSignIn(t *testing.T) {
 					"firstName": {"Ann"}, "groups": {"Sales", "Support"}}},
 					nil, []string{"Test sign-in succeeded", `<code id="test-nameid">ANN@acme.example</code>`,
 						"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", "<code>firstName</code>", "Ann",
-						"<code>groups</code>", "Sales<br>Support",
+						"<code>groups</code>", "<li>Sales</li><li>Support</li>",
 						`<a href="/console/users/` + e.people[0].ID + `">ann@acme.example</a>`, "started no session and sent nothing to your app"}},
 				{"unknown user", samltest.ResponseOptions{NameID: "zed@acme.example"},
 					nil, []string{"Test sign-in refused", "<code>unknown_user</code>", "has not been provisioned to roster",
