@@ -115,7 +115,9 @@ func TestTestSignIn(t *testing.T) {
 					nil, []string{"Test sign-in refused", "<code>unknown_user</code>", "has not been provisioned to roster",
 						"What to change:", "Assign the person", "zed@acme.example", "User</dt><dd>none</dd>"}},
 				{"bad signature", samltest.ResponseOptions{NameID: "ann@acme.example"},
-					func(doc []byte) []byte { return bytes.Replace(doc, []byte("ann@acme.example"), []byte("bob@acme.example"), 1) },
+					func(doc []byte) []byte {
+						return bytes.Replace(doc, []byte("ann@acme.example"), []byte("bob@acme.example"), 1)
+					},
 					[]string{"Test sign-in refused", "<code>bad_signature</code>", "upload fresh metadata", "Nothing roster could read"}},
 			}
 			var firstID string
