@@ -43,6 +43,8 @@ type signInsPage struct {
 	Outcome, Reason []choice
 	Filtered        bool
 	Next, First     string
+	// UserID and User name the user the log is narrowed to.
+	UserID, User string
 }
 
 // signIns lists the organization's sign-ins, newest first, filtered by
@@ -68,6 +70,17 @@ func (h *Handler) signIns(w http.ResponseWriter, r *http.Request, s *session) {
 	} else {
 		reason = ""
 	}
+	// user narrows the log to one user of the organization (their page
+	// links here); another organization's user is not found.
+	var who store.User
+	if id := q.Get("user"); id != "" {
+		u, err := h.Names.GetUser(ctx, s.org.ID, id)
+		if err != nil {
+			h.fail(w, r, s, notFoundAs(err, "user", id))
+			return
+		}
+		who, f.UserID = u, u.ID
+	}
 	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
 	if before < 0 {
 		before = 0
@@ -81,7 +94,8 @@ func (h *Handler) signIns(w http.ResponseWriter, r *http.Request, s *session) {
 	p := signInsPage{
 		Outcome:  choices([][2]string{{"", "All sign-ins"}, {store.SignInSuccess, "Signed in"}, {store.SignInRefused, "Refused"}}, outcome),
 		Reason:   choices(reasons, reason),
-		Filtered: outcome != "" || reason != "",
+		Filtered: outcome != "" || reason != "" || who.ID != "",
+		UserID:   who.ID, User: who.UserName,
 	}
 	names := map[string]string{} // a page names each user once
 	for _, e := range list {
@@ -119,7 +133,7 @@ func (h *Handler) signIns(w http.ResponseWriter, r *http.Request, s *session) {
 		p.Rows = append(p.Rows, row)
 	}
 	keep := url.Values{}
-	for k, v := range map[string]string{"outcome": outcome, "reason": reason} {
+	for k, v := range map[string]string{"outcome": outcome, "reason": reason, "user": who.ID} {
 		if v != "" {
 			keep.Set(k, v)
 		}

@@ -78,6 +78,19 @@ func TestSignInLog(t *testing.T) {
 			// Unknown filter values are ignored, not an error.
 			wantIn(t, "bad filters", p.b.get(p.base+"/sign-ins?outcome=maybe&reason=%3Cscript%3E&before=-3"), http.StatusOK, "ann@acme.example")
 
+			// One user's sign-ins, from their page.
+			wantIn(t, "Bob's page", p.b.get(p.base+"/users/"+p.people[1].ID), http.StatusOK, `href="/console/sign-ins?user=`+p.people[1].ID+`"`)
+			bobs := p.b.get(p.base + "/sign-ins?user=" + p.people[1].ID)
+			wantIn(t, "Bob's sign-ins", bobs, http.StatusOK, "Only the sign-ins of", "user_deactivated", `name="user" value="`+p.people[1].ID+`"`)
+			if strings.Contains(bobs.body, "ann@acme.example") || strings.Contains(bobs.body, "<code>unknown_user</code>") {
+				t.Error("Bob's sign-ins show others'")
+			}
+			other := newBrowser(t)
+			other.enter(p.link(p.other.ID))
+			if pg := other.get(p.base + "/sign-ins?user=" + p.people[1].ID); pg.code != http.StatusNotFound {
+				t.Errorf("Globex filtering by Acme's user = %d; want 404", pg.code)
+			}
+
 			// Paging: 60 more refusals, 50 a page.
 			ctx := context.Background()
 			for i := range 60 {
@@ -101,8 +114,6 @@ func TestSignInLog(t *testing.T) {
 				t.Error("the last page links to more")
 			}
 
-			other := newBrowser(t)
-			other.enter(p.link(p.other.ID))
 			if pg := other.get(p.base + "/sign-ins"); !strings.Contains(pg.body, "gus@globex.example") || strings.Contains(pg.body, "acme.example") {
 				t.Errorf("Globex's sign-in log:\n%s", pg.body)
 			}
