@@ -30,11 +30,19 @@ import (
 // its URL.
 func serving(t *testing.T, env map[string]string) (base string, stop func()) {
 	t.Helper()
+	// The tests write as fast as they can, far past the default limit of
+	// one SCIM token; TestServeLimits tests the limits.
+	return servingWith(t, env, "--scim-rate-limit", "0", "--api-rate-limit", "0")
+}
+
+// servingWith is serving with more flags for roster serve.
+func servingWith(t *testing.T, env map[string]string, flags ...string) (base string, stop func()) {
+	t.Helper()
 	var out, errb syncBuffer
 	e := &environment{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, e, []string{"serve", "--addr", "127.0.0.1:0"}) }()
+	go func() { done <- run(ctx, e, append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...)) }()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {

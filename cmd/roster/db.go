@@ -103,7 +103,7 @@ func (d *dbFlags) mustExist(ctx context.Context) error {
 			return fmt.Errorf("open %s: %w", target, err)
 		}
 		// mode=rw: open, never create; no pragmas, which would write.
-		driver, dsn = "sqlite", "file:"+target+"?mode=rw"
+		driver, dsn = "sqlite", "file:"+sqlite.URIPath(target)+"?mode=rw"
 	case "postgres":
 		driver, dsn = "pgx", target
 	default:

@@ -16,9 +16,6 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 // command is one subcommand.
 type command struct {
 	name, summary string
@@ -56,10 +53,8 @@ func commands() []command {
 		{"backup", "write a consistent copy of the SQLite database while it serves", runBackup},
 		{"restore", "make a new SQLite database from a backup", runRestore},
 		{"migrate-store", "move a SQLite database into PostgreSQL, verified", runMigrateStore},
-		{"version", "print the version", func(_ context.Context, env *environment, _ []string) error {
-			fmt.Fprintln(env.stdout, "roster", version)
-			return nil
-		}},
+		{"version", "print the version, commit and build date", runVersion},
+		{"healthcheck", "ask a running roster serve whether it is healthy (for containers)", runHealthcheck},
 	}
 }
 

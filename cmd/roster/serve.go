@@ -41,7 +41,12 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	gcPercent := f.Int("gc-percent", 200, "Go garbage-collector target (GOGC): the heap may grow this many percent over live data before a collection; the GOGC environment variable wins when set")
 	allowPrivate := f.Bool(allowPrivateFlag, false, allowPrivateUsage)
 	debugAddr := f.String("debug-addr", "", "if set, serve Go's profiler (/debug/pprof/) on this separate address; keep it on loopback")
+	var lim limitFlags
+	lim.register(f)
 	if err := f.parse(args); err != nil {
+		return err
+	}
+	if err := lim.validate(); err != nil {
 		return err
 	}
 	logger, err := newLogger(env, *logFormat, *logLevel)
@@ -93,9 +98,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ln.Close()
 		return err
 	}
+	limits := lim.build(reg, orgs)
 	reqLog, stopReqLog := startRequestLog(ctx, s, policy.Requests, reg, logger)
 	defer stopReqLog()
-	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, reqLog, int(policy.Requests/(24*time.Hour)), events.Targets{AllowPrivate: *allowPrivate})
+	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, reqLog, int(policy.Requests/(24*time.Hour)), events.Targets{AllowPrivate: *allowPrivate}, limits.credentials)
 	if err != nil {
 		ln.Close()
 		return err
@@ -103,13 +109,16 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	defer startWebhooks(ctx, s, logger, &db, *allowPrivate)()
 	defer startAccessDeriver(ctx, s, logger, &db)()
 	defer startRetention(ctx, s, policy, logger)()
-	srv := server.New(&server.Server{
+	opts := &server.Server{
 		Listener: ln, Logger: logger, Registry: reg, Ready: s,
 		ShutdownTimeout: *shutdown, DrainDelay: *drain, MaxBody: scim.MaxBody,
-	}, mounts...)
+		Guard: limits.anonymous.Wrap,
+	}
+	lim.apply(opts)
+	srv := server.New(opts, mounts...)
 
 	return srv.Run(ctx, func(bound net.Addr) {
-		logger.Info("roster is listening", "addr", bound.String(), "base_url", base.String(), "database", db.describe(), "version", version)
+		logger.Info("roster is listening", "addr", bound.String(), "base_url", base.String(), "database", db.describe(), "version", currentBuild().version)
 		if page, err := orgs.ListOrgs(ctx, "", 1); err == nil && len(page) == 0 {
 			firstStart(env, base.String(), &db)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
+	"github.com/rosterhq/roster/internal/auth"
 	"github.com/rosterhq/roster/internal/authzen"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
@@ -31,9 +32,10 @@ import (
 // scim.Handler.LookupCacheBytes; reqLog, when not nil, records SCIM
 // requests for the provisioning log, kept reqLogDays; webhookTargets is
 // the SSRF policy endpoints made through the API and the console are
-// checked against, the dispatcher's.
+// checked against, the dispatcher's; limits are the per-credential rate
+// limits every surface applies.
 func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int,
-	reqLog *reqlog.Recorder, reqLogDays int, webhookTargets events.Targets) ([]server.Mounter, error) {
+	reqLog *reqlog.Recorder, reqLogDays int, webhookTargets events.Targets, limits *auth.Limits) ([]server.Mounter, error) {
 	tokens := &token.Service{Store: s, CacheTTL: time.Second, Logger: logger} // Logger: who creates and revokes admin keys
 	// On PostgreSQL, revocations made through other instances reach this
 	// one's token cache at once.
@@ -50,7 +52,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	if err != nil {
 		return nil, err
 	}
-	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler()}
+	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler(), RateLimits: limits}
 	if reqLog != nil {
 		// A nil *Recorder in the interface would not be a nil Log.
 		provisioning.Log = reqLog
@@ -87,19 +89,21 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			BaseURL:   baseURL,
 			Logger:    logger,
 
-			Webhooks: hooks, // the API's service and SSRF policy
+			Webhooks:   hooks, // the API's service and SSRF policy
+			RateLimits: limits,
 		},
 		signIn,
 		&api.Handler{
-			Access:    acc,
-			Directory: dir,
-			Keys:      tokens,
-			Webhooks:  hooks,
-			SSO:       signIn.Service,
-			BaseURL:   baseURL,
-			Logger:    logger,
+			Access:     acc,
+			Directory:  dir,
+			Keys:       tokens,
+			Webhooks:   hooks,
+			SSO:        signIn.Service,
+			RateLimits: limits,
+			BaseURL:    baseURL,
+			Logger:     logger,
 		},
-		&authzen.Handler{Access: resolver, Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger},
+		&authzen.Handler{Access: resolver, Directory: dir, Tokens: tokens, BaseURL: baseURL, Logger: logger, RateLimits: limits},
 	}, nil
 }
 

@@ -67,6 +67,9 @@ type Handler struct {
 	Logger  *slog.Logger
 	// MaxBody bounds request bodies; DefaultMaxBody when 0.
 	MaxBody int64
+	// RateLimits, when set, limits each API key's and admin key's
+	// requests.
+	RateLimits *auth.Limits
 
 	org, admin *auth.Surface
 }

@@ -12,8 +12,8 @@ import (
 // service's record cache is invalidated by its own Revoke, so a key
 // revoked through this instance fails on its very next request.
 func (h *Handler) surfaces() (org, admin *auth.Surface) {
-	return &auth.Surface{Name: "the host API", Accept: []auth.Kind{auth.APIKey}, Tokens: h.Keys},
-		&auth.Surface{Name: "instance administration", Accept: []auth.Kind{auth.AdminKey}, Tokens: h.Keys}
+	return &auth.Surface{Name: "the host API", Accept: []auth.Kind{auth.APIKey}, Tokens: h.Keys, Limits: h.RateLimits},
+		&auth.Surface{Name: "instance administration", Accept: []auth.Kind{auth.AdminKey}, Tokens: h.Keys, Limits: h.RateLimits}
 }
 
 // principal returns who made the request, as the auth seam put it in the

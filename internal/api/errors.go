@@ -46,6 +46,7 @@ var byKind = map[fault.Kind]struct {
 	// message says which kind of credential the endpoint takes.
 	fault.WrongCredential: {http.StatusForbidden, "forbidden"},
 	fault.Gone:            {http.StatusGone, "gone"},
+	fault.RateLimited:     {http.StatusTooManyRequests, "rate_limited"},
 }
 
 // answer maps any error to the API's answer; it is the one place that

@@ -30,6 +30,7 @@ var layer = map[string]string{
 	"internal/scim/schema": "protocol",
 	"internal/sso/saml":    "protocol",
 	"internal/server":      "protocol", // HTTP plumbing every edge is mounted on
+	"internal/ratelimit":   "protocol", // token buckets; the seam (internal/auth) decides whose
 
 	"internal/access":    "domain",
 	"internal/directory": "domain",
@@ -50,8 +51,9 @@ var layer = map[string]string{
 	"internal/architecture":    "test",
 	"internal/store/storetest": "test",
 
-	"internal/store/postgres/pgtest": "test",
-	"internal/sso/saml/samltest":     "test",
+	"internal/store/postgres/pgtest":   "test",
+	"internal/ratelimit/ratelimittest": "test",
+	"internal/sso/saml/samltest":       "test",
 }
 
 // composition lists the files that open the database and hand it to the

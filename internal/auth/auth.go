@@ -5,7 +5,7 @@
 // service, refuses the wrong kind with a message that says which kind the
 // surface takes and how to get one, and puts the Principal in the request
 // context, where handlers read it. Per-credential rate limits and the
-// provisioning log hook in here.
+// provisioning log hook in here: Require applies the Surface's Limits.
 package auth
 
 import (
@@ -94,6 +94,8 @@ type Surface struct {
 	Accept []Kind
 	// Tokens verifies bearer credentials.
 	Tokens Authenticator
+	// Limits, when set, rate-limits each authenticated credential.
+	Limits *Limits
 }
 
 // Authenticate verifies the request's bearer credential. A missing,
@@ -153,6 +155,10 @@ func (s *Surface) Require(next http.Handler, fail func(w http.ResponseWriter, r 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.Authenticate(r)
 		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		if err := s.Limits.Limit(w, r, p); err != nil {
 			fail(w, r, err)
 			return
 		}

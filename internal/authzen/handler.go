@@ -73,13 +73,15 @@ type Handler struct {
 	// MaxEvaluations bounds the evaluations of one request;
 	// DefaultMaxEvaluations when 0.
 	MaxEvaluations int
+	// RateLimits, when set, limits each API key's requests.
+	RateLimits *auth.Limits
 }
 
 // Mount registers the API's routes: the five POST endpoints behind the
 // credential seam, which takes organization API keys, and the metadata,
 // which is public as the specification intends.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	surface := &auth.Surface{Name: "the AuthZEN API", Accept: []auth.Kind{auth.APIKey}, Tokens: h.Tokens}
+	surface := &auth.Surface{Name: "the AuthZEN API", Accept: []auth.Kind{auth.APIKey}, Tokens: h.Tokens, Limits: h.RateLimits}
 	for path, fn := range map[string]func(w http.ResponseWriter, r *http.Request, orgID string) error{
 		PathEvaluation:     h.evaluation,
 		PathEvaluations:    h.evaluations,
@@ -203,6 +205,8 @@ func statusOf(err error) (status int, msg string, ok bool) {
 		return http.StatusNotFound, msg, true
 	case fault.Conflict, fault.VersionMismatch:
 		return http.StatusConflict, msg, true
+	case fault.RateLimited:
+		return http.StatusTooManyRequests, msg, true
 	}
 	return http.StatusBadRequest, msg, true
 }

@@ -17,7 +17,10 @@ import (
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
+	"github.com/rosterhq/roster/internal/events"
+	"github.com/rosterhq/roster/internal/reqlog"
 	"github.com/rosterhq/roster/internal/sso"
+	"github.com/rosterhq/roster/internal/sso/saml/samltest"
 	"github.com/rosterhq/roster/internal/store"
 	"github.com/rosterhq/roster/internal/store/sqlite"
 	"github.com/rosterhq/roster/internal/token"
@@ -31,6 +34,14 @@ const (
 	benchPerUser    = 5 // groups per user, so a group has about 500 members
 	benchWorkspaces = 200
 	benchFolders    = 5 // per workspace, the home folder included
+	// benchRequests is the provisioning log: 100,000 SCIM requests, one
+	// in benchFailEvery failed, so a page of failures spans 2,500
+	// requests, and none is Bulk.
+	benchRequests  = 100_000
+	benchFailEvery = 50
+	// benchWebhooks endpoints, the first with benchDeliveries attempts.
+	benchWebhooks   = 5
+	benchDeliveries = 5_000
 )
 
 // parallel runs fn(0..n-1) on workers goroutines: concurrent writes share
@@ -82,16 +93,18 @@ type benchOrg struct {
 // their members (each user in five random groups), "Everyone" with every
 // user, workspaces with folders (one Invite only per workspace, shared
 // with a group), two group grants and ten invited members per workspace,
-// and three owners.
+// three owners, SAML configured, a provisioning log of benchRequests
+// requests and benchWebhooks endpoints, one with benchDeliveries attempts.
 func seedBench(b *testing.B) *benchOrg {
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()
-	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "roster.db"), sqlite.Options{})
+	path := filepath.Join(b.TempDir(), "roster.db")
+	s, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { s.Close() })
+	b.Cleanup(func() { s.Close() }) // whichever store is open by then
 	res := &access.Resolver{Store: s, Logger: slog.New(slog.DiscardHandler)}
 	dir := &directory.Service{Store: s, Changed: res.Invalidate}
 	acc := &access.Service{Store: s, Resolver: res}
@@ -203,6 +216,29 @@ func seedBench(b *testing.B) *benchOrg {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// SAML is configured: the page shows the IdP and its certificate.
+	idp := samltest.NewIdP(b, samltest.Options{EntityID: "http://www.okta.com/exkbench"})
+	if _, _, err := (&sso.Service{Store: s, Orgs: acc, Users: dir, BaseURL: "http://roster.example"}).SetIdPMetadata(ctx, cli, org.ID, idp.Metadata(), ""); err != nil {
+		b.Fatal(err)
+	}
+	failedReq := seedRequestLog(b, s, org.ID)
+	hook := seedWebhooks(b, s, org.ID, seq)
+	// The pages are served as by a roster that has been running: its
+	// planner statistics describe the tables as they are (a server
+	// refreshes them within seconds of a table growing tenfold; reopening
+	// refreshes them now, where waiting for the loop would depend on when
+	// it last ran during the seeding).
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if s, err = sqlite.Open(ctx, path, sqlite.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	res = &access.Resolver{Store: s, Logger: slog.New(slog.DiscardHandler)}
+	dir = &directory.Service{Store: s, Changed: res.Invalidate}
+	acc = &access.Service{Store: s, Resolver: res}
+	tokens = &token.Service{Store: s}
+	signOn := &sso.Service{Store: s, Orgs: acc, Users: dir, BaseURL: "http://roster.example"}
 	// The resolver reads the organization once per process, then keeps
 	// its index current from the event log; that first read is measured
 	// here, apart from the pages.
@@ -219,8 +255,10 @@ func seedBench(b *testing.B) *benchOrg {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := &console.Handler{Tokens: tokens, Orgs: acc, Groups: dir, SAML: &sso.Service{Store: s}, Sharing: acc, WhoHas: res, Names: dir,
-		Directory: dir, Reach: res, Admin: acc, BaseURL: "http://roster.example", Logger: slog.New(slog.DiscardHandler)}
+	h := &console.Handler{Tokens: tokens, Orgs: acc, Groups: dir, SAML: signOn, Sharing: acc, WhoHas: res, Names: dir,
+		Requests: &reqlog.Service{Store: s}, RequestLogDays: 30,
+		Directory: dir, Reach: res, Admin: acc, Webhooks: &events.Service{Store: s},
+		BaseURL: "http://roster.example", Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	h.Mount(mux)
 	// The user the user page shows: in five groups, reaching the
@@ -231,6 +269,7 @@ func seedBench(b *testing.B) *benchOrg {
 	o.pages = []struct{ name, path string }{
 		{"overview", "/console/"},
 		{"tokens", "/console/tokens"},
+		{"saml", "/console/saml"},
 		{"workspaces", "/console/workspaces"},
 		{"workspace", ws},
 		{"folder", ws + "/folders/" + invite.ID},
@@ -253,8 +292,106 @@ func seedBench(b *testing.B) *benchOrg {
 		{"events", "/console/events"},
 		{"events-oldest", "/console/events?before=" + strconv.FormatInt(min(seq, 51), 10)},
 		{"events-100000-members-added", "/console/events?before=" + strconv.FormatInt(bigEvent+1, 10)},
+		{"provisioning", "/console/provisioning"},
+		{"provisioning-failed", "/console/provisioning?outcome=failed"},
+		{"provisioning-failed-groups", "/console/provisioning?outcome=failed&resource=Groups"},
+		// Nothing matches: the filter reads the whole log to say so.
+		{"provisioning-bulk-none", "/console/provisioning?resource=Bulk"},
+		{"provisioning-last-hour-none", "/console/provisioning?period=1h"},
+		{"provisioning-failed-last-day", "/console/provisioning?outcome=failed&period=24h"},
+		{"provisioning-request", "/console/provisioning/" + strconv.FormatInt(failedReq, 10)},
+		{"webhooks", "/console/webhooks"},
+		{"webhook", "/console/webhooks/" + hook},
 	}
 	return o
+}
+
+// seedRequestLog appends benchRequests SCIM requests over 30 days up to
+// two hours ago (a quiet last hour), in batches as the recorder writes
+// them: Okta's user creates,
+// profile updates, group pushes and membership PATCHes with their bodies,
+// one in benchFailEvery a 409 or 400. It returns the id of a failed one.
+func seedRequestLog(b *testing.B, s store.Store, orgID string) int64 {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now().Add(-30*24*time.Hour - 2*time.Hour)
+	step := 30 * 24 * time.Hour / benchRequests
+	const batch = 1000
+	rs := make([]store.Request, 0, batch)
+	for i := range benchRequests {
+		name := fmt.Sprintf("user%06d@bench.example", i%benchUsers)
+		r := store.Request{OrgID: orgID, At: start.Add(time.Duration(i) * step), TokenName: "okta", Client: "203.0.113.7",
+			Latency: 3 * time.Millisecond}
+		switch i % 4 {
+		case 0, 1:
+			r.Method, r.Path, r.Resource, r.Status = "POST", "/scim/v2/Users", "Users", 201
+			r.Request = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + name + `","name":{"givenName":"Person","familyName":"` +
+				strconv.Itoa(i) + `"},"emails":[{"primary":true,"value":"` + name + `","type":"work"}],"displayName":"Person","locale":"en-US","externalId":"00u` +
+				strconv.Itoa(i) + `","groups":[],"password":"[redacted]","active":true}`
+			r.Response = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"` + strconv.Itoa(i) + `","userName":"` + name + `","active":true}`
+		case 2:
+			r.Method, r.Path, r.Resource, r.Status = "PATCH", "/scim/v2/Groups/"+strconv.Itoa(i%benchGroups), "Groups", 204
+			r.Request = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"` +
+				strconv.Itoa(i) + `","display":"` + name + `"}]}]}`
+		default:
+			r.Method, r.Path, r.Resource, r.Status = "GET", `/scim/v2/Users?filter=userName%20eq%20%22`+name+`%22&startIndex=1&count=100`, "Users", 200
+			r.Response = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}`
+		}
+		if i%benchFailEvery == 0 {
+			r.Status, r.SCIMType, r.Detail = 409, "uniqueness", "userName "+name+" is already taken in this organization"
+			if r.Resource == "Groups" {
+				r.Status, r.SCIMType, r.Detail = 400, "invalidValue", "members: no user "+strconv.Itoa(i)+" in this organization"
+			}
+			r.Response = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"` + strconv.Itoa(r.Status) +
+				`","scimType":"` + r.SCIMType + `","detail":"` + r.Detail + `"}`
+		}
+		if rs = append(rs, r); len(rs) == batch {
+			if err := s.AppendRequests(ctx, rs); err != nil {
+				b.Fatal(err)
+			}
+			rs = rs[:0]
+		}
+	}
+	if err := s.AppendRequests(ctx, rs); err != nil {
+		b.Fatal(err)
+	}
+	failed, err := s.ListRequests(ctx, orgID, store.RequestFilter{Failed: true}, 0, 1)
+	if err != nil || len(failed) != 1 {
+		b.Fatalf("the seeded log's failed requests: %v %v", failed, err)
+	}
+	return failed[0].ID
+}
+
+// seedWebhooks makes benchWebhooks endpoints and logs benchDeliveries
+// attempts at the first, one in ten failed, and returns its id.
+func seedWebhooks(b *testing.B, s store.Store, orgID string, lastSeq int64) string {
+	b.Helper()
+	ctx := context.Background()
+	var first string
+	for i := range benchWebhooks {
+		ep, err := s.CreateWebhook(ctx, store.Actor{Kind: "cli"}, store.WebhookEndpoint{ID: mustID(b), OrgID: orgID,
+			URL: fmt.Sprintf("https://app%d.example.com/webhooks/roster", i), Description: fmt.Sprintf("App %d", i),
+			EventTypes: []string{"user.*", "group.*"}, Enabled: true, Secret: "whsec_YmVuY2hiZW5jaGJlbmNoYmVuY2hiZW5jaA=="})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			first = ep.ID
+		}
+	}
+	now := time.Now()
+	if err := parallel(16, benchDeliveries, func(i int) error {
+		d := store.WebhookDelivery{OrgID: orgID, EndpointID: first, Seq: lastSeq - int64(i%1000), EventType: "user.created",
+			Attempt: 1, At: now.Add(-time.Duration(benchDeliveries-i) * time.Minute), Status: 204, Latency: 40 * time.Millisecond}
+		if i%10 == 0 {
+			d.Status, d.Response, d.Attempt = 503, "upstream unavailable", 2
+		}
+		_, err := s.LogWebhookDelivery(ctx, d)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	return first
 }
 
 func mustID(b *testing.B) string {
@@ -277,15 +414,16 @@ func (o *benchOrg) get(b *testing.B, path string) *httptest.ResponseRecorder {
 }
 
 // BenchmarkConsolePages renders every console page through the handler
-// (session check, domain calls, template) on SQLite with 100,000 users
-// and 1,000 groups. Each page must stay under 50 ms; the benchmark fails
+// (session check, domain calls, template) on SQLite with 100,000 users,
+// 1,000 groups, 100,000 logged SCIM requests and 5,000 webhook
+// deliveries. Each page must stay under 50 ms; the benchmark fails
 // a page that does not.
 //
 //	go test ./internal/console/ -run XXX -bench ConsolePages -benchtime 20x
 func BenchmarkConsolePages(b *testing.B) {
 	o := seedBench(b)
-	b.Logf("seeded %d users, %d groups, %d workspaces in %s; the resolver's index of them built in %s",
-		benchUsers, benchGroups, benchWorkspaces, o.seeding.Round(time.Second), o.index.Round(time.Millisecond))
+	b.Logf("seeded %d users, %d groups, %d workspaces, %d logged requests and %d webhook deliveries in %s; the resolver's index of them built in %s",
+		benchUsers, benchGroups, benchWorkspaces, benchRequests, benchDeliveries, o.seeding.Round(time.Second), o.index.Round(time.Millisecond))
 	for _, pg := range o.pages {
 		b.Run(pg.name, func(b *testing.B) {
 			// The first render fills the resolver's index of the

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/internal/auth"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -115,6 +116,8 @@ type Handler struct {
 	// session cookie Secure.
 	BaseURL string
 	Logger  *slog.Logger
+	// RateLimits, when set, limits each console session's requests.
+	RateLimits *auth.Limits
 
 	pages map[string]*template.Template
 }

@@ -41,8 +41,12 @@ type env struct {
 	log   *reqlog.Recorder
 	sso   *sso.Service
 	hooks *events.Service
-	// signin is the SAML edge the Test sign-in goes through.
+	// signin is the SAML edge owners sign in through and the Test
+	// sign-in goes through.
 	signin *signin.Handler
+	// owners is the console; its RateLimits are read per request, so a
+	// test may set them before it sends any.
+	owners *console.Handler
 }
 
 // engines are the stores the console is tested on.
@@ -69,7 +73,10 @@ func newEnv(t testing.TB, s store.Store) *env {
 	e.acc = &access.Service{Store: s, Resolver: res}
 	e.dir = dir
 	e.sso = &sso.Service{Store: s, Orgs: e.acc, Users: dir, Joiner: e.acc, Logger: slog.New(slog.DiscardHandler)}
-	e.signin = &signin.Handler{Service: e.sso, Logger: slog.New(slog.DiscardHandler), TestResultPath: console.Prefix + "/saml/test/"}
+	// The member sign-in surface, for owners signing in through SSO and
+	// the SAML page's Test sign-in.
+	e.signin = &signin.Handler{Service: e.sso, Logger: slog.New(slog.DiscardHandler), RosterPaths: []string{console.Prefix + "/sso/"},
+		TestResultPath: console.Prefix + "/saml/test/"}
 	e.log = &reqlog.Recorder{Store: s, Logger: slog.New(slog.DiscardHandler), Flush: 10 * time.Millisecond}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -99,7 +106,10 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Logger:    slog.New(slog.DiscardHandler),
 
 		Webhooks: e.hooks,
+		Members:  e.signin,
+		Roles:    res,
 	}
+	e.owners = owners
 	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners, e.signin)
 	e.srv = httptest.NewServer(srv)
 	t.Cleanup(e.srv.Close)

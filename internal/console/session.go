@@ -85,6 +85,10 @@ func (h *Handler) signedIn(fn pageFunc) http.Handler {
 			}
 		}
 		p := auth.Principal{Kind: auth.ConsoleSession, OrgID: org.ID, KeyID: sess.Actor.ID, Name: sess.Actor.Name}
+		if err := h.RateLimits.Limit(w, r, p); err != nil {
+			h.fail(w, r, s, err)
+			return
+		}
 		fn(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), s)
 	})
 }
@@ -178,13 +182,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 		return
 	}
 	status := map[fault.Kind]int{fault.NotFound: http.StatusNotFound, fault.Forbidden: http.StatusForbidden,
-		fault.PlanRequired: http.StatusForbidden, fault.Conflict: http.StatusConflict}[kind]
+		fault.PlanRequired: http.StatusForbidden, fault.Conflict: http.StatusConflict,
+		fault.RateLimited: http.StatusTooManyRequests}[kind]
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
 	heading := "That did not work"
-	if kind == fault.NotFound {
+	switch kind {
+	case fault.NotFound:
 		heading = "Not found"
+	case fault.RateLimited:
+		heading = "Too many requests"
 	}
 	h.message(w, r, status, s, message{Heading: heading, Bad: true, Text: upper(msg) + ".", Next: Prefix + "/", NextLabel: "Go to the overview"})
 }

@@ -47,6 +47,9 @@ const (
 	// Gone: what was asked for existed and is no longer kept (events older
 	// than the retention period).
 	Gone Kind = "gone"
+	// RateLimited: the caller made more requests than its rate limit
+	// allows; it may retry after the time the answer's Retry-After says.
+	RateLimited Kind = "rate_limited"
 )
 
 // Error returns the kind's name in words ("not found"); it is what a bare
@@ -120,6 +123,7 @@ var generic = map[Kind]string{
 	PlanRequired:    "the organization's plan does not include this feature",
 	Unauthorized:    "the credential is invalid or revoked",
 	WrongCredential: "this credential is not accepted here",
+	RateLimited:     "too many requests; retry after the time Retry-After says",
 }
 
 // Is reports whether err is a fault of the kind: a Faulter in its chain

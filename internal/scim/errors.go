@@ -98,6 +98,10 @@ func asError(err error) *Error {
 			return &Error{Status: http.StatusUnauthorized, Detail: msg, Err: err}
 		case fault.Conflict:
 			return &Error{Status: http.StatusConflict, ScimType: "uniqueness", Detail: msg, Err: err}
+		case fault.RateLimited:
+			// RFC 7644 §3.12 lists 429 among SCIM's errors; the seam set
+			// Retry-After.
+			return &Error{Status: http.StatusTooManyRequests, Detail: msg, Err: err}
 		}
 	}
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal error; the X-Request-Id response header identifies it in the server log", Err: err}

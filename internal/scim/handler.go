@@ -109,6 +109,9 @@ type Handler struct {
 	BaseURL string
 	Logger  *slog.Logger
 	Limits  Limits
+	// RateLimits, when set, limits each SCIM token's requests: the
+	// organization's SCIMRateLimit, else the instance's rate.
+	RateLimits *auth.Limits
 	// Me, when set, serves /Me for signed-in users; without it /Me answers
 	// 501 Not Implemented.
 	Me http.Handler
@@ -210,7 +213,7 @@ type caller struct {
 // once the organization's plan allows SCIM, writing any error fn returns
 // as a SCIM error.
 func (h *Handler) authenticated(fn func(http.ResponseWriter, *http.Request, *caller) error) http.Handler {
-	surface := &auth.Surface{Name: "SCIM", Accept: []auth.Kind{auth.SCIMToken}, Tokens: h.Tokens}
+	surface := &auth.Surface{Name: "SCIM", Accept: []auth.Kind{auth.SCIMToken}, Tokens: h.Tokens, Limits: h.RateLimits}
 	return surface.Require(h.logged(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.caller(r)
 		if err == nil {

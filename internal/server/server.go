@@ -1,8 +1,10 @@
 // Package server builds roster's HTTP server: routing, the middleware every
 // request passes through (request id, access log, metrics, panic recovery,
-// body limits), the operational endpoints (/healthz, /readyz, /metrics) and
+// body limits, load shedding), the operational endpoints (/healthz, /readyz, /metrics) and
 // graceful shutdown. The surfaces (SCIM, API, SSO, console) mount their own
-// routes; this package knows none of them.
+// routes; this package knows none of them, except that a request it sheds
+// under /scim/ is answered in SCIM's error JSON, which identity providers
+// parse.
 package server
 
 import (
@@ -11,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -59,6 +62,25 @@ type Server struct {
 	// DrainDelay is how long /readyz answers 503 before the listener
 	// closes, so a load balancer stops sending new requests first.
 	DrainDelay time.Duration
+	// Guard, when set, wraps the routes inside the middleware, so what it
+	// refuses (the anonymous endpoints' rate limit) is logged and counted
+	// like any answer.
+	Guard func(http.Handler) http.Handler
+	// MaxInFlight caps the requests served at once; past it a request is
+	// answered 503 with Retry-After: 1 at once rather than queued, so the
+	// requests admitted keep their latency. 0 is no cap. /healthz, /readyz
+	// and /metrics are never refused.
+	MaxInFlight int
+	// AccessLog says which requests get a log line; AccessLogErrors when
+	// "".
+	AccessLog AccessLogMode
+	// AccessLogSample is the share of requests logged in
+	// AccessLogSampled mode, between 0 and 1: every 1/AccessLogSample-th
+	// request.
+	AccessLogSample float64
+	// SlowRequest is the duration past which a request is logged in every
+	// mode but off; DefaultSlowRequest when 0, never when negative.
+	SlowRequest time.Duration
 
 	mux      *http.ServeMux
 	handler  http.Handler
@@ -66,7 +88,50 @@ type Server struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	gone     *prometheus.CounterVec
+	shed     prometheus.Counter
+	inFlight atomic.Int64
+	// seen counts requests for sampling: a counter, not a random draw, so
+	// the share logged is exact and a test can rely on it.
+	seen        atomic.Uint64
+	sampleEvery uint64
 }
+
+// AccessLogMode chooses the requests the access log records.
+type AccessLogMode string
+
+// The access log modes.
+const (
+	// AccessLogOff logs no request.
+	AccessLogOff AccessLogMode = "off"
+	// AccessLogErrors logs answers of 400 and more, and slow requests;
+	// not the refusals of rate limits (429) and load shedding (503 at
+	// once), which come by the thousand exactly when the server is under
+	// pressure, and which roster_rate_limited_total and
+	// roster_http_shed_total count instead.
+	AccessLogErrors AccessLogMode = "errors"
+	// AccessLogSampled logs what AccessLogErrors does, and a share of the
+	// rest (AccessLogSample).
+	AccessLogSampled AccessLogMode = "sampled"
+	// AccessLogAll logs every request.
+	AccessLogAll AccessLogMode = "all"
+)
+
+// ParseAccessLogMode returns the mode named s.
+func ParseAccessLogMode(s string) (AccessLogMode, error) {
+	switch m := AccessLogMode(s); m {
+	case AccessLogOff, AccessLogErrors, AccessLogSampled, AccessLogAll:
+		return m, nil
+	}
+	return "", fmt.Errorf("access log mode %q: use off, errors, sampled or all", s)
+}
+
+// DefaultSlowRequest is the SlowRequest of a server that sets none.
+const DefaultSlowRequest = time.Second
+
+// neverShed are the paths MaxInFlight never refuses: an overloaded
+// instance must still say it is alive and be observable, or a load
+// balancer or orchestrator would kill it for being busy.
+var neverShed = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // StatusClientClosedRequest is the status logged and counted for a request
 // whose client hung up before the answer (nginx's number): nobody reads
@@ -132,7 +197,20 @@ func New(s *Server, surfaces ...Mounter) *Server {
 		Name: "roster_http_client_gone_total",
 		Help: "Requests whose client hung up before the answer (logged with status 499), by route pattern and method.",
 	}, []string{"pattern", "method"})
-	s.Registry.MustRegister(s.requests, s.duration, s.gone)
+	s.shed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "roster_http_shed_total",
+		Help: "Requests refused with 503 because --max-in-flight requests were already being served.",
+	})
+	s.Registry.MustRegister(s.requests, s.duration, s.gone, s.shed)
+	if s.AccessLog == "" {
+		s.AccessLog = AccessLogErrors
+	}
+	if s.SlowRequest == 0 {
+		s.SlowRequest = DefaultSlowRequest
+	}
+	if s.AccessLogSample > 0 {
+		s.sampleEvery = uint64(math.Round(1 / min(s.AccessLogSample, 1)))
+	}
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -143,7 +221,11 @@ func New(s *Server, surfaces ...Mounter) *Server {
 		m.Mount(s.mux)
 	}
 	s.mux.HandleFunc("/", s.fallback)
-	s.handler = s.middleware(s.mux)
+	var routes http.Handler = s.mux
+	if s.Guard != nil {
+		routes = s.Guard(routes)
+	}
+	s.handler = s.middleware(routes)
 	return s
 }
 
@@ -212,6 +294,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBody)
 		rec := &recorder{ResponseWriter: w}
+		shed := false
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -243,11 +326,60 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			}
 			s.requests.WithLabelValues(pattern, r.Method, strconv.Itoa(code)).Inc()
 			s.duration.WithLabelValues(pattern, r.Method).Observe(elapsed.Seconds())
-			s.Logger.Log(ctx, level, msg, "method", r.Method, "path", r.URL.Path, "pattern", pattern,
-				"status", code, "bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr)
+			if s.logs(code, elapsed, shed) {
+				s.Logger.Log(ctx, level, msg, "method", r.Method, "path", r.URL.Path, "pattern", pattern,
+					"status", code, "bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000, "remote", r.RemoteAddr)
+			}
 		}()
+		if s.MaxInFlight > 0 && !neverShed[r.URL.Path] {
+			n := s.inFlight.Add(1)
+			defer s.inFlight.Add(-1)
+			if n > int64(s.MaxInFlight) {
+				shed = true
+				s.shed.Inc()
+				overloaded(rec, r)
+				return
+			}
+		}
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// logs reports whether the access log records a request that was
+// answered code after elapsed; shed reports a request refused for load.
+func (s *Server) logs(code int, elapsed time.Duration, shed bool) bool {
+	switch s.AccessLog {
+	case AccessLogOff:
+		return false
+	case AccessLogAll:
+		return true
+	}
+	if s.SlowRequest > 0 && elapsed >= s.SlowRequest {
+		return true
+	}
+	if code >= 400 && code != http.StatusTooManyRequests && !shed {
+		return true
+	}
+	return s.AccessLog == AccessLogSampled && s.sampleEvery > 0 && s.seen.Add(1)%s.sampleEvery == 0
+}
+
+// overloaded answers a shed request: 503 with Retry-After: 1, in SCIM's
+// error JSON on SCIM (identity providers parse it, RFC 7644 §3.12) and in
+// the host API's elsewhere.
+func overloaded(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "1")
+	const msg = "roster is serving as many requests as it can; retry in a second"
+	if strings.HasPrefix(r.URL.Path, "/scim/") {
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		json.NewEncoder(w).Encode(map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"},
+			"status":  "503",
+			"detail":  msg,
+		})
+		return
+	}
+	writeError(w, http.StatusServiceUnavailable, "overloaded", msg)
 }
 
 // validRequestID accepts a caller's id only if it is short and plain, so a

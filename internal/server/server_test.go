@@ -93,7 +93,7 @@ func get(t *testing.T, url string) *http.Response {
 func TestMiddleware(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(requestid.Handler{Handler: slog.NewJSONHandler(&logs, nil)})
-	base, _ := start(t, &server.Server{Addr: "127.0.0.1:0", Logger: logger, MaxBody: 16}, surface{
+	base, _ := start(t, &server.Server{Addr: "127.0.0.1:0", Logger: logger, MaxBody: 16, AccessLog: server.AccessLogAll}, surface{
 		"GET /boom": func(w http.ResponseWriter, r *http.Request) { panic("secret internal detail") },
 		"POST /echo": func(w http.ResponseWriter, r *http.Request) {
 			_, err := io.ReadAll(r.Body)

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -105,7 +106,14 @@ func DSN(path, synchronous string, write bool) string {
 		// After a checkpoint the WAL file is cut back to this size.
 		q.Add("_pragma", "journal_size_limit(67108864)")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + URIPath(path) + "?" + q.Encode()
+}
+
+// URIPath escapes what a SQLite URI filename would otherwise end at or
+// decode: a data directory named "team#1" or "a?b" must open that
+// directory, not "team" (SQLite decodes %XX in URI paths).
+func URIPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies
@@ -301,7 +309,7 @@ func Verify(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return err
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	db, err := sql.Open("sqlite", "file:"+URIPath(path)+"?mode=ro")
 	if err != nil {
 		return err
 	}

@@ -89,3 +89,33 @@ func TestWALStaysBounded(t *testing.T) {
 		t.Errorf("WAL grew to %d MiB writing %d users; want it bounded near the 16 MiB restart size", got>>20, users)
 	}
 }
+
+// TestOddPaths opens databases whose paths hold the characters a SQLite
+// URI ends or decodes at, and checks each file is where it was asked for.
+func TestOddPaths(t *testing.T) {
+	for _, name := range []string{"team#1", "what?now", "100%", "a b"} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), name)
+			path := filepath.Join(dir, "roster.db")
+			s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+			if err != nil {
+				t.Fatalf("Open(%q): %v", path, err)
+			}
+			if _, err := s.CreateOrg(context.Background(), store.Actor{Kind: "cli"}, store.Org{ID: "o1", Name: "Acme", Plan: store.PlanFree, Settings: store.DefaultSettings()}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+				t.Fatalf("the database is not at %q: %v", path, err)
+			}
+			again, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer again.Close()
+			if _, err := again.GetOrg(context.Background(), "o1"); err != nil {
+				t.Errorf("reopened %q: %v", path, err)
+			}
+		})
+	}
+}
