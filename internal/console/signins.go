@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/rosterhq/roster/internal/fault"
 	"github.com/rosterhq/roster/internal/sso"
 	"github.com/rosterhq/roster/internal/store"
 )
@@ -50,6 +51,10 @@ type signInsPage struct {
 // signIns lists the organization's sign-ins, newest first, filtered by
 // outcome and refusal reason; each refusal says why and what to change.
 func (h *Handler) signIns(w http.ResponseWriter, r *http.Request, s *session) {
+	if h.SignIns == nil {
+		h.fail(w, r, s, fault.NotFoundf("this server keeps no sign-in log"))
+		return
+	}
 	ctx, q := r.Context(), r.URL.Query()
 	var f store.SignInFilter
 	outcome, reason := q.Get("outcome"), q.Get("reason")
