@@ -25,7 +25,7 @@ func TestReasonsMatchTheDocs(t *testing.T) {
 	for _, r := range sso.Reasons() {
 		offered[r] = true
 	}
-	row := regexp.MustCompile("(?m)^\\| ([^|]+) \\|")
+	row := regexp.MustCompile(`(?m)^\| ([^|]+) \|`)
 	code := regexp.MustCompile("`([a-z0-9_]+)`")
 	n := 0
 	for _, m := range row.FindAllStringSubmatch(table, -1) {
