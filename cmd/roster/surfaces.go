@@ -63,6 +63,8 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 	// An owner signing in to the console through SSO comes back to the
 	// console, not to the host app's hand-off.
 	signIn.RosterPaths = []string{console.Prefix + "/sso/"}
+	// A Test sign-in from the console's SAML page ends on its result page.
+	signIn.TestResultPath = console.Prefix + "/saml/test/"
 	hooks := &events.Service{Store: s, Targets: webhookTargets, Keys: setKeys, Issuer: baseURL}
 	return []server.Mounter{
 		provisioning,
@@ -85,6 +87,9 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 			Directory: dir,
 			Reach:     resolver,
 			Admin:     acc,
+			Domains:   signIn.Service,
+			SignIns:   signIn.Service,
+			Tester:    signIn,
 			BaseURL:   baseURL,
 			Logger:    logger,
 

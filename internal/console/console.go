@@ -104,6 +104,13 @@ type Handler struct {
 	Admin     Admin
 	// Webhooks serves the Webhooks pages.
 	Webhooks Webhooks
+	// Tester runs the SAML page's Test sign-in; nil offers none.
+	Tester Tester
+	// SignIns reads the sign-in log.
+	SignIns SignIns
+	// Domains keeps the verified domains shown on the Settings page; nil
+	// leaves them out.
+	Domains Domains
 	// BaseURL is roster's public URL, without a trailing slash: the SCIM
 	// base URL shown is BaseURL + "/scim/v2", and an https BaseURL makes the
 	// session cookie Secure.
@@ -189,9 +196,12 @@ func (h *Handler) routes() map[string]pageFunc {
 		"GET " + Prefix + "/saml/metadata.xml": h.spMetadata,
 		"POST " + Prefix + "/saml/metadata":    h.setMetadata,
 		"POST " + Prefix + "/saml/settings":    h.saveSAMLSettings,
+		"POST " + Prefix + "/saml/test":        h.startTest,
+		"GET " + Prefix + "/saml/test/{id}":    h.testResult,
 
 		"GET " + Prefix + "/provisioning":        h.provisioning,
 		"GET " + Prefix + "/provisioning/{id}":   h.provisioningRequest,
+		"GET " + Prefix + "/sign-ins":            h.signIns,
 		"GET " + Prefix + "/groups":              h.groups,
 		"GET " + Prefix + "/groups/{id}":         h.group,
 		"GET " + Prefix + "/groups/{id}/manage":  h.manage,
@@ -200,10 +210,13 @@ func (h *Handler) routes() map[string]pageFunc {
 		"GET " + Prefix + "/users":      h.users,
 		"GET " + Prefix + "/users/{id}": h.user,
 
-		"GET " + Prefix + "/settings":                     h.settings,
-		"POST " + Prefix + "/settings":                    h.saveSettings,
-		"POST " + Prefix + "/settings/roles":              h.addOrgRole,
-		"POST " + Prefix + "/settings/roles/{uid}/remove": h.removeOrgRole,
+		"GET " + Prefix + "/settings":                          h.settings,
+		"POST " + Prefix + "/settings":                         h.saveSettings,
+		"POST " + Prefix + "/settings/roles":                   h.addOrgRole,
+		"POST " + Prefix + "/settings/roles/{uid}/remove":      h.removeOrgRole,
+		"POST " + Prefix + "/settings/redirect":                h.saveRedirect,
+		"POST " + Prefix + "/settings/domains":                 h.addDomain,
+		"POST " + Prefix + "/settings/domains/{domain}/remove": h.removeDomain,
 
 		"GET " + Prefix + "/events":                       h.events,
 		"GET " + Prefix + "/webhooks":                     h.webhooks,

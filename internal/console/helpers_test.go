@@ -41,6 +41,9 @@ type env struct {
 	log   *reqlog.Recorder
 	sso   *sso.Service
 	hooks *events.Service
+	// signin is the SAML edge owners sign in through and the Test
+	// sign-in goes through.
+	signin *signin.Handler
 	// owners is the console; its RateLimits are read per request, so a
 	// test may set them before it sends any.
 	owners *console.Handler
@@ -70,8 +73,10 @@ func newEnv(t testing.TB, s store.Store) *env {
 	e.acc = &access.Service{Store: s, Resolver: res}
 	e.dir = dir
 	e.sso = &sso.Service{Store: s, Orgs: e.acc, Users: dir, Joiner: e.acc, Logger: slog.New(slog.DiscardHandler)}
-	// The member sign-in surface, for owners signing in through SSO.
-	signIn := &signin.Handler{Service: e.sso, Logger: slog.New(slog.DiscardHandler), RosterPaths: []string{console.Prefix + "/sso/"}}
+	// The member sign-in surface, for owners signing in through SSO and
+	// the SAML page's Test sign-in.
+	e.signin = &signin.Handler{Service: e.sso, Logger: slog.New(slog.DiscardHandler), RosterPaths: []string{console.Prefix + "/sso/"},
+		TestResultPath: console.Prefix + "/saml/test/"}
 	e.log = &reqlog.Recorder{Store: s, Logger: slog.New(slog.DiscardHandler), Flush: 10 * time.Millisecond}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -95,14 +100,17 @@ func newEnv(t testing.TB, s store.Store) *env {
 		Directory: dir,
 		Reach:     res,
 		Admin:     e.acc,
+		Domains:   e.sso,
+		SignIns:   e.sso,
+		Tester:    e.signin,
 		Logger:    slog.New(slog.DiscardHandler),
 
 		Webhooks: e.hooks,
-		Members:  signIn,
+		Members:  e.signin,
 		Roles:    res,
 	}
 	e.owners = owners
-	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners, signIn)
+	srv := server.New(&server.Server{Logger: slog.New(slog.DiscardHandler)}, provisioning, owners, e.signin)
 	e.srv = httptest.NewServer(srv)
 	t.Cleanup(e.srv.Close)
 	provisioning.BaseURL, owners.BaseURL, e.sso.BaseURL = e.srv.URL, e.srv.URL, e.srv.URL

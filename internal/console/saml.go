@@ -3,9 +3,11 @@ package console
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -23,6 +25,15 @@ type SSO interface {
 	SetIdPMetadata(ctx context.Context, actor store.Actor, orgID string, doc []byte, metadataURL string) (store.SAMLConfig, saml.IdPMetadata, error)
 	FetchMetadata(ctx context.Context, raw string) ([]byte, error)
 	UpdateSettings(ctx context.Context, actor store.Actor, orgID string, p sso.Settings) (store.SAMLConfig, error)
+	// TestResult returns what a Test sign-in of the organization came to.
+	TestResult(ctx context.Context, orgID, requestID string) (store.SAMLTestResult, error)
+}
+
+// Tester starts a Test sign-in through the organization's identity
+// provider in this browser and returns the URL to send it to;
+// *signin.Handler is it (it owns the browser-binding cookie).
+type Tester interface {
+	StartTest(w http.ResponseWriter, r *http.Request, orgID string) (string, error)
 }
 
 // spValue is one value to paste into the IdP, with its field names there.
@@ -53,6 +64,10 @@ type samlPage struct {
 	// through the identity provider.
 	ConsoleSSO string
 	LinkBy     []choice
+	// Test says that Test sign-in is offered; TestError why one could not
+	// start.
+	Test      bool
+	TestError string
 }
 
 var samlNotices = map[string]string{
@@ -84,7 +99,7 @@ func (h *Handler) samlView(w http.ResponseWriter, r *http.Request, s *session, s
 		p.MetadataURL = c.MetadataURL
 	}
 	if len(c.IdPMetadata) > 0 {
-		p.Configured = true
+		p.Configured, p.Test = true, h.Tester != nil
 		p.IdPEntityID = c.IdPEntityID
 		p.Source, p.Updated = "uploaded file", when(c.MetadataUpdatedAt)
 		if c.MetadataURL != "" {
@@ -227,4 +242,89 @@ func sentence(err error) string {
 		msg += "."
 	}
 	return msg
+}
+
+// startTest runs a Test sign-in for the owner: the browser goes to the
+// identity provider, and its answer comes back to the result page
+// (testResult) instead of starting a session or reaching the host app.
+func (h *Handler) startTest(w http.ResponseWriter, r *http.Request, s *session) {
+	if h.Tester == nil {
+		h.fail(w, r, s, fault.NotFoundf("this server does not run test sign-ins"))
+		return
+	}
+	u, err := h.Tester.StartTest(w, r, s.org.ID)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, u, http.StatusSeeOther)
+	case errors.Is(err, sso.ErrBusy):
+		h.samlView(w, r, s, http.StatusServiceUnavailable, samlPage{TestError: sentence(err)})
+	case fault.Is(err, fault.Conflict) || fault.Is(err, fault.PlanRequired):
+		h.samlView(w, r, s, http.StatusConflict, samlPage{TestError: sentence(err)})
+	default:
+		h.fail(w, r, s, err)
+	}
+}
+
+// attrRow is one attribute the identity provider sent.
+type attrRow struct {
+	Name   string
+	Values []string
+}
+
+type testResultPage struct {
+	At, NameID, NameIDFormat string
+	Attrs                    []attrRow
+	Refused, WouldCreate     bool
+	Reason, Message, Fix     string
+	Detail                   string
+	UserID, User             string
+	LinkBy, LinkAttribute    string
+}
+
+// testResult shows what a Test sign-in came to: what the identity
+// provider sent and which user it matched, or why it was refused and what
+// to change. Another organization's result is not found.
+func (h *Handler) testResult(w http.ResponseWriter, r *http.Request, s *session) {
+	ctx := r.Context()
+	res, err := h.SAML.TestResult(ctx, s.org.ID, r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	c, err := h.SAML.Config(ctx, s.org.ID)
+	if err != nil {
+		h.fail(w, r, s, err)
+		return
+	}
+	p := testResultPage{At: when(res.CreatedAt), NameID: res.NameID, NameIDFormat: res.NameIDFormat, Refused: res.Outcome == store.SignInRefused,
+		WouldCreate: res.WouldCreate, Reason: res.Reason, Detail: res.Detail, UserID: res.UserID,
+		LinkBy: string(c.LinkBy), LinkAttribute: c.LinkAttribute}
+	if p.Refused {
+		p.Message, p.Fix = explained(res.Reason)
+	}
+	names := make([]string, 0, len(res.Attributes))
+	for n := range res.Attributes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p.Attrs = append(p.Attrs, attrRow{Name: n, Values: res.Attributes[n]})
+	}
+	if res.UserID != "" {
+		u, err := h.Names.GetUser(ctx, s.org.ID, res.UserID)
+		switch {
+		case err == nil:
+			p.User = u.UserName
+		case isNotFound(err):
+			p.UserID = "" // deleted since
+		default:
+			h.fail(w, r, s, err)
+			return
+		}
+	}
+	title := "Test sign-in succeeded"
+	if p.Refused {
+		title = "Test sign-in refused"
+	}
+	h.render(w, r, http.StatusOK, "saml_test", view{Title: title, Nav: "saml", Org: s.org, CSRF: s.csrf, Data: p})
 }

@@ -21,6 +21,19 @@ type Admin interface {
 	Events(ctx context.Context, orgID string, after int64, limit int) ([]store.Event, error)
 }
 
+// Domains keeps the organization's verified e-mail domains, which send
+// people of those domains to its sign-in; *sso.Service is it.
+type Domains interface {
+	Domains(ctx context.Context, orgID string) ([]store.OrgDomain, error)
+	AddDomain(ctx context.Context, actor store.Actor, orgID, domain string) (store.OrgDomain, error)
+	RemoveDomain(ctx context.Context, actor store.Actor, orgID, domain string) error
+}
+
+// domainRow is one verified domain.
+type domainRow struct {
+	Domain, Since string
+}
+
 // orgRoleRow is one owner or admin.
 type orgRoleRow struct {
 	UserID, User, Role, Since string
@@ -37,12 +50,28 @@ type settingsPage struct {
 	RoleUserError string
 	RoleError     string
 	Notice        string
+
+	// Domains are the verified domains (nil Handler.Domains: not shown);
+	// Domain and DomainError are a refused add.
+	ShowDomains bool
+	Domains     []domainRow
+	Domain      string
+	DomainError string
+	// RedirectURL is the sign-in redirect URL; redirectSent keeps a refused
+	// one on the form instead of the stored one.
+	RedirectURL   string
+	RedirectError string
+	redirectSent  bool
 }
 
 var settingsNotices = map[string]string{
-	"saved":        "Settings saved.",
-	"role-added":   "Organization role given.",
-	"role-removed": "Organization role removed: they keep what their groups and memberships give them.",
+	"saved":          "Settings saved.",
+	"role-added":     "Organization role given.",
+	"role-removed":   "Organization role removed: they keep what their groups and memberships give them.",
+	"redirect":       "Sign-in redirect URL saved: the next sign-in goes there.",
+	"redirect-off":   "Sign-in redirect URL removed: members now see roster's page of their workspaces after signing in.",
+	"domain-added":   "Domain added: people with an address in it are sent to this organization's sign-in.",
+	"domain-removed": "Domain removed: addresses in it no longer find this organization.",
 }
 
 // settingsView renders the settings page; p carries what a refused form
@@ -57,6 +86,20 @@ func (h *Handler) settingsView(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	if p.RoleChoice == "" {
 		p.RoleChoice = string(store.OrgAdmin)
+	}
+	if !p.redirectSent {
+		p.RedirectURL = s.org.Settings.SignInRedirectURL
+	}
+	if h.Domains != nil {
+		ds, err := h.Domains.Domains(ctx, s.org.ID)
+		if err != nil {
+			h.fail(w, r, s, err)
+			return
+		}
+		p.ShowDomains = true
+		for _, d := range ds {
+			p.Domains = append(p.Domains, domainRow{Domain: d.Domain, Since: when(d.CreatedAt)})
+		}
 	}
 	roles, err := h.Admin.ListOrgRoles(ctx, s.org.ID, q.Get("roles_after"), sharePage+1)
 	if err != nil {
@@ -154,4 +197,70 @@ func (h *Handler) removeOrgRole(w http.ResponseWriter, r *http.Request, s *sessi
 		return
 	}
 	http.Redirect(w, r, Prefix+"/settings?done=role-removed", http.StatusSeeOther)
+}
+
+// saveRedirect sets or clears the sign-in redirect URL. The patch names
+// that one setting, so the service keeps every other as stored; a URL
+// access.UpdateSettings refuses comes back next to the field.
+func (h *Handler) saveRedirect(w http.ResponseWriter, r *http.Request, s *session) {
+	raw := strings.TrimSpace(r.PostForm.Get("sign_in_redirect_url"))
+	if _, err := h.Admin.UpdateSettings(r.Context(), s.actor, s.org.ID, access.SettingsPatch{SignInRedirectURL: &raw}); err != nil {
+		if fault.Is(err, fault.Invalid) {
+			h.settingsView(w, r, s, http.StatusBadRequest, settingsPage{RedirectURL: raw, redirectSent: true, RedirectError: sentence(err)}, false)
+			return
+		}
+		h.fail(w, r, s, err)
+		return
+	}
+	done := "redirect"
+	if raw == "" {
+		done = "redirect-off"
+	}
+	http.Redirect(w, r, Prefix+"/settings?done="+done+"#sign-in", http.StatusSeeOther)
+}
+
+// addDomain verifies an e-mail domain for the organization. A domain that
+// is not one, or that another organization has, comes back next to the
+// field with nothing changed.
+func (h *Handler) addDomain(w http.ResponseWriter, r *http.Request, s *session) {
+	if h.Domains == nil {
+		h.fail(w, r, s, fault.NotFoundf("this server does not keep verified domains"))
+		return
+	}
+	raw := strings.TrimSpace(r.PostForm.Get("domain"))
+	status := http.StatusBadRequest
+	msg := ""
+	_, err := h.Domains.AddDomain(r.Context(), s.actor, s.org.ID, raw)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, Prefix+"/settings?done=domain-added#domains", http.StatusSeeOther)
+		return
+	case raw == "":
+		msg = "Give the domain of your members' e-mail addresses, such as example.com."
+	case fault.Is(err, fault.Conflict):
+		status, msg = http.StatusConflict, sentence(err)
+	case fault.Is(err, fault.Invalid) || fault.Is(err, fault.PlanRequired):
+		msg = sentence(err)
+	default:
+		h.fail(w, r, s, err)
+		return
+	}
+	h.settingsView(w, r, s, status, settingsPage{Domain: raw, DomainError: msg}, false)
+}
+
+// removeDomain removes one of the organization's domains; another
+// organization's domain is not found.
+func (h *Handler) removeDomain(w http.ResponseWriter, r *http.Request, s *session) {
+	if h.Domains == nil {
+		h.fail(w, r, s, fault.NotFoundf("this server does not keep verified domains"))
+		return
+	}
+	if err := h.Domains.RemoveDomain(r.Context(), s.actor, s.org.ID, r.PathValue("domain")); err != nil {
+		if fault.Is(err, fault.Invalid) {
+			err = fault.NotFoundf("%q is not one of this organization's domains", r.PathValue("domain"))
+		}
+		h.fail(w, r, s, err)
+		return
+	}
+	http.Redirect(w, r, Prefix+"/settings?done=domain-removed#domains", http.StatusSeeOther)
 }

@@ -146,6 +146,8 @@ type userPage struct {
 	Groups     []store.GroupRef
 	Access     []reachRow
 	AccessNext string
+	// SignIns links to the user's sign-ins in the sign-in log.
+	SignIns string
 }
 
 // user is a user's page: active or not, their emails and groups, and
@@ -218,5 +220,8 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 	}
 	title := u.UserName
+	if h.SignIns != nil {
+		p.SignIns = Prefix + "/sign-ins?" + url.Values{"user": {u.ID}}.Encode()
+	}
 	h.render(w, r, http.StatusOK, "user", view{Title: title, Nav: "users", Org: s.org, CSRF: s.csrf, Data: p})
 }

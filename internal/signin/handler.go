@@ -54,6 +54,11 @@ type Handler struct {
 	// host app: the console's single sign-on for owners
 	// (console.Prefix + "/sso/"). Only local paths, so never a host.
 	RosterPaths []string
+	// TestResultPath is where a Test sign-in (StartTest) ends:
+	// TestResultPath + the request id, the console's page of the result
+	// (console.Prefix + "/saml/test/"). When "", the ACS shows the
+	// outcome on a page of its own.
+	TestResultPath string
 }
 
 // MemberPath is the member page: what the signed-in member can reach, with
@@ -254,6 +259,9 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 		req, err := h.Service.Resume(r.Context(), o.ID, relay, browser)
 		var refused *sso.Refusal
 		switch {
+		case req.Test && (err == nil || errors.As(err, &refused)):
+			h.finishTest(w, r, o, c, cfg, req, response, err)
+			return
 		case err == nil:
 			in.Method = "sp_initiated"
 			expect.InResponseTo, returnTo, state = req.RequestID, req.ReturnTo, req.State
@@ -328,6 +336,63 @@ func (h *Handler) acs(w http.ResponseWriter, r *http.Request) {
 		returnTo = SafeReturnPath(h.DefaultReturn, MemberPath)
 	}
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+}
+
+// StartTest starts a Test sign-in of the organization for the console's
+// SAML page: an SP-initiated sign-in bound to this browser whose response
+// starts no session and reaches no host app, but is recorded for
+// TestResultPath. It returns the IdP URL to redirect the browser to. An
+// organization whose metadata is missing or rules out SP-initiated sign-in
+// is a fault.Conflict; one in flight too many, sso.ErrBusy.
+func (h *Handler) StartTest(w http.ResponseWriter, r *http.Request, orgID string) (string, error) {
+	if _, err := h.Service.EnterpriseOrg(r.Context(), orgID); err != nil {
+		return "", err
+	}
+	c, err := h.Service.Config(r.Context(), orgID)
+	if err != nil {
+		return "", err
+	}
+	cfg, err := h.Service.SPConfig(orgID, c)
+	if errors.Is(err, sso.ErrNotConfigured) {
+		return "", fault.Conflictf("give roster the identity provider's metadata first")
+	}
+	if err != nil {
+		return "", err
+	}
+	u, _, err := h.Service.BeginTest(r.Context(), orgID, cfg, h.browserBinding(w, r))
+	return u, err
+}
+
+// finishTest validates and matches the response to a Test sign-in, records
+// the result and sends the browser to it. No session starts and nothing is
+// handed off, whatever the organization's redirect URL; refusals are the
+// result, not entries of the sign-in log. resumed is Resume's error: nil,
+// or the *sso.Refusal of a response brought by another browser.
+func (h *Handler) finishTest(w http.ResponseWriter, r *http.Request, o store.Org, c store.SAMLConfig, cfg saml.SPConfig, req store.SAMLRequest, response string, resumed error) {
+	var a *saml.Assertion
+	refused := resumed
+	if refused == nil {
+		a, refused = h.Service.Validate(r.Context(), o.ID, cfg, response, saml.Expectation{InResponseTo: req.RequestID})
+		if _, ok := saml.ReasonOf(refused); refused != nil && !ok {
+			h.internal(w, r, refused)
+			return
+		}
+	}
+	res, err := h.Service.FinishTest(r.Context(), o, c, req, a, refused)
+	if err != nil {
+		h.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if h.TestResultPath != "" {
+		http.Redirect(w, r, h.TestResultPath+url.PathEscape(req.RequestID), http.StatusSeeOther)
+		return
+	}
+	p := refusal{Title: "Test sign-in succeeded", Message: "The identity provider signed in " + res.NameID + " and roster matched the user. No session was started."}
+	if res.Outcome == store.SignInRefused {
+		p = refusal{Title: "Test sign-in refused", Message: reasonMessage(res.Reason), Reason: res.Reason}
+	}
+	h.page(w, r, http.StatusOK, o, p)
 }
 
 // rosterPath reports whether a sign-in's return path is one of roster's

@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/rosterhq/roster/internal/sso"
-	"github.com/rosterhq/roster/internal/sso/saml"
 	"github.com/rosterhq/roster/internal/store"
 )
 
@@ -86,18 +85,4 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, o sto
 
 // reasonMessage is the sentence shown to the person signing in. It never
 // contains values from the request.
-func reasonMessage(reason string) string {
-	switch reason {
-	case sso.ReasonOtherBrowser:
-		return "This sign-in was started in a different browser. Start again from this browser."
-	case sso.ReasonUnknownUser:
-		return "Your identity provider signed you in, but your account has not been provisioned to roster for this organization."
-	case sso.ReasonDeactivated:
-		return "Your account in this organization is deactivated."
-	case sso.ReasonAmbiguous:
-		return "Your identity matches more than one account in this organization, so roster cannot tell which one is yours."
-	case sso.ReasonNoSubject:
-		return "The identity provider did not send the attribute this organization uses to identify users."
-	}
-	return saml.Reason(reason).Message()
-}
+func reasonMessage(reason string) string { return sso.ReasonMessage(reason) }

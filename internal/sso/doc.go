@@ -57,6 +57,16 @@
 // groups and what the sign-in joined. Without a redirect URL the member
 // page lists what the member reaches (Places) and joins at a click (Join).
 //
+// # Test sign-in
+//
+// An owner checks the IdP setup from the console with a Test sign-in:
+// BeginTest records an SP-initiated request marked as a test; its
+// response is validated as any other and matched to its user without
+// creating anyone (FinishTest), and the result — what the IdP sent, the
+// user matched, or the refusal's reason — is kept for TestResultTTL for
+// the organization's console (TestResult). A test starts no session,
+// hands nothing to the host app and writes no sign-in log entry.
+//
 // # Discovery
 //
 // Organizations verify e-mail domains (AddDomain; one organization per

@@ -36,11 +36,29 @@ func firstAttr(a *saml.Assertion, names []string) string {
 // are refused. Every refusal is a *Refusal. The bool reports a user created
 // just in time.
 func (s *Service) Link(ctx context.Context, o store.Org, c store.SAMLConfig, a *saml.Assertion) (store.User, bool, error) {
+	u, value, err := s.find(ctx, o, c, a)
+	if err != nil || u.ID != "" {
+		return u, false, err
+	}
+	if !c.JITProvisioning {
+		return store.User{}, false, &Refusal{Reason: ReasonUnknownUser, Detail: fmt.Sprintf("no user with %s %q", c.LinkBy, value)}
+	}
+	u, err = s.createJIT(ctx, o, c, a, value)
+	if err != nil {
+		return store.User{}, false, err
+	}
+	return u, true, nil
+}
+
+// find returns the active user the assertion names, or no user (and no
+// error) when none has its subject value, which it returns too. Every
+// refusal is a *Refusal.
+func (s *Service) find(ctx context.Context, o store.Org, c store.SAMLConfig, a *saml.Assertion) (store.User, string, error) {
 	value := a.NameID
 	if c.LinkAttribute != "" {
 		vals := a.Attributes[c.LinkAttribute]
 		if len(vals) != 1 || strings.TrimSpace(vals[0]) == "" {
-			return store.User{}, false, &Refusal{Reason: ReasonNoSubject,
+			return store.User{}, "", &Refusal{Reason: ReasonNoSubject,
 				Detail: fmt.Sprintf("attribute %q has %d values, want exactly one", c.LinkAttribute, len(vals))}
 		}
 		value = strings.TrimSpace(vals[0])
@@ -53,26 +71,19 @@ func (s *Service) Link(ctx context.Context, o store.Org, c store.SAMLConfig, a *
 		Filter: store.Cmp{Field: field, Op: store.OpEq, Value: value, CaseExact: exact}, Limit: 2,
 	})
 	if err != nil {
-		return store.User{}, false, fmt.Errorf("link SAML subject: %w", err)
+		return store.User{}, value, fmt.Errorf("link SAML subject: %w", err)
 	}
 	switch {
 	case len(page.Items) > 1:
-		return store.User{}, false, &Refusal{Reason: ReasonAmbiguous, Detail: fmt.Sprintf("%s %q matches several users", c.LinkBy, value)}
+		return store.User{}, value, &Refusal{Reason: ReasonAmbiguous, Detail: fmt.Sprintf("%s %q matches several users", c.LinkBy, value)}
 	case len(page.Items) == 1:
 		u := page.Items[0]
 		if !u.Active {
-			return u, false, &Refusal{Reason: ReasonDeactivated, Detail: "the user is deactivated", UserID: u.ID}
+			return u, value, &Refusal{Reason: ReasonDeactivated, Detail: "the user is deactivated", UserID: u.ID}
 		}
-		return u, false, nil
+		return u, value, nil
 	}
-	if !c.JITProvisioning {
-		return store.User{}, false, &Refusal{Reason: ReasonUnknownUser, Detail: fmt.Sprintf("no user with %s %q", c.LinkBy, value)}
-	}
-	u, err := s.createJIT(ctx, o, c, a, value)
-	if err != nil {
-		return store.User{}, false, err
-	}
-	return u, true, nil
+	return store.User{}, value, nil
 }
 
 // createJIT creates an active user from the assertion: userName is the

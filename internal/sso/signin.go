@@ -93,23 +93,28 @@ func (s *Service) Begin(ctx context.Context, orgID string, cfg saml.SPConfig, br
 	if err := CheckState(state); err != nil {
 		return "", err
 	}
+	u, _, err := s.begin(ctx, store.SAMLRequest{OrgID: orgID, BrowserHash: digest(browserSecret), ReturnTo: returnTo, State: state}, cfg)
+	return u, err
+}
+
+// begin builds an AuthnRequest and records r (filled in with it) as
+// pending; it returns the URL to send the browser to and the request id.
+func (s *Service) begin(ctx context.Context, r store.SAMLRequest, cfg saml.SPConfig) (string, string, error) {
 	now := s.now().UTC()
 	req, err := saml.NewAuthnRequest(cfg, now)
 	if err != nil {
-		return "", fault.Conflictf("sign-in cannot start at roster: %v; sign in from the identity provider instead", err)
+		return "", "", fault.Conflictf("sign-in cannot start at roster: %v; sign in from the identity provider instead", err)
 	}
-	err = s.Store.CreateSAMLRequest(ctx, store.SAMLRequest{
-		OrgID: orgID, RelayHash: digest(req.RelayState), RequestID: req.ID, BrowserHash: digest(browserSecret),
-		ReturnTo: returnTo, State: state, CreatedAt: now, ExpiresAt: now.Add(RequestTTL),
-	}, s.maxPending())
+	r.RelayHash, r.RequestID, r.CreatedAt, r.ExpiresAt = digest(req.RelayState), req.ID, now, now.Add(RequestTTL)
+	err = s.Store.CreateSAMLRequest(ctx, r, s.maxPending())
 	if errors.Is(err, store.ErrLimit) {
-		s.logger().WarnContext(ctx, "sign-in refused: too many in flight", "org", orgID, "max", s.maxPending())
-		return "", ErrBusy
+		s.logger().WarnContext(ctx, "sign-in refused: too many in flight", "org", r.OrgID, "max", s.maxPending())
+		return "", "", ErrBusy
 	}
 	if err != nil {
-		return "", fmt.Errorf("record the sign-in request: %w", err)
+		return "", "", fmt.Errorf("record the sign-in request: %w", err)
 	}
-	return req.RedirectURL, nil
+	return req.RedirectURL, req.ID, nil
 }
 
 // Resume takes (deletes) the pending sign-in the RelayState names, so that

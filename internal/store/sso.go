@@ -105,9 +105,35 @@ type SAMLRequest struct {
 	ReturnTo string
 	// State is what the host app passed to the login URL, returned
 	// unchanged in the hand-off.
-	State     string
+	State string
+	// Test marks a Test sign-in started on the console's SAML page: its
+	// response starts no session and is handed to no host app; what it
+	// said is kept as a SAMLTestResult instead.
+	Test      bool
 	CreatedAt time.Time
 	ExpiresAt time.Time
+}
+
+// SAMLTestResult is the outcome of a Test sign-in, for the console: what the
+// identity provider sent and which user it matched, or why it was refused.
+type SAMLTestResult struct {
+	OrgID string
+	// RequestID is the AuthnRequest id of the test: the result's key.
+	RequestID string
+	// Outcome is SignInSuccess or SignInRefused; Reason and Detail say why
+	// a refused one was.
+	Outcome, Reason, Detail string
+	// NameID and NameIDFormat are the assertion's subject, and Attributes
+	// its attribute statement, when the response was valid.
+	NameID, NameIDFormat string
+	Attributes           map[string][]string
+	// UserID is the user the subject matched (or, refused, the user it
+	// names when known); WouldCreate says that just-in-time provisioning
+	// would have created one (the test creates none).
+	UserID      string
+	WouldCreate bool
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }
 
 // Session is a signed-in browser. Only a hash of the session id is kept:
@@ -182,6 +208,15 @@ type SSOStore interface {
 	// at or before now.
 	TakeSAMLRequest(ctx context.Context, orgID string, relayHash []byte, now time.Time) (SAMLRequest, error)
 
+	// PutSAMLTestResult stores the result of a Test sign-in (replacing one
+	// with the same organization and request id). No event: a test changes
+	// nothing.
+	PutSAMLTestResult(ctx context.Context, r SAMLTestResult) error
+	// GetSAMLTestResult returns the organization's test result with that
+	// request id; ErrNotFound when there is none, it belongs to another
+	// organization, or it expired at or before now.
+	GetSAMLTestResult(ctx context.Context, orgID, requestID string, now time.Time) (SAMLTestResult, error)
+
 	// RememberAssertion records an assertion id of the organization until
 	// the given time. fresh is true exactly once per (organization, id)
 	// while the record lasts, whichever instance asks: the replay check.
@@ -245,8 +280,8 @@ type SSOStore interface {
 	// session ends without an event. ErrNotFound when there is none.
 	DeleteSession(ctx context.Context, actor Actor, orgID string, idHash []byte, reason string) error
 
-	// PurgeSSO deletes request states, assertion ids, sessions and hand-off
-	// codes that expired at or before now, and returns how many rows went.
+	// PurgeSSO deletes request states, assertion ids, sessions, hand-off
+	// codes and test results that expired at or before now, and returns how many rows went.
 	PurgeSSO(ctx context.Context, now time.Time) (int64, error)
 }
 

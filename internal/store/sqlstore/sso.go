@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -177,9 +178,9 @@ func (s *DB) CreateSAMLRequest(ctx context.Context, r store.SAMLRequest, maxPend
 		}
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO saml_requests
-		(relay_hash, org_id, request_id, browser_hash, return_to, state, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		r.RelayHash, r.OrgID, r.RequestID, r.BrowserHash, r.ReturnTo, r.State, s.t(r.CreatedAt), s.t(r.ExpiresAt))
+		(relay_hash, org_id, request_id, browser_hash, return_to, state, test, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.RelayHash, r.OrgID, r.RequestID, r.BrowserHash, r.ReturnTo, r.State, r.Test, s.t(r.CreatedAt), s.t(r.ExpiresAt))
 	switch {
 	case s.d.IsForeignKey(err):
 		return fmt.Errorf("create SAML request: organization %s: %w", r.OrgID, store.ErrNotFound)
@@ -195,14 +196,65 @@ func (s *DB) CreateSAMLRequest(ctx context.Context, r store.SAMLRequest, maxPend
 func (s *DB) TakeSAMLRequest(ctx context.Context, orgID string, relayHash []byte, now time.Time) (store.SAMLRequest, error) {
 	r := store.SAMLRequest{OrgID: orgID, RelayHash: relayHash}
 	err := s.w.QueryRowContext(ctx, `DELETE FROM saml_requests WHERE relay_hash = $1 AND org_id = $2
-		RETURNING request_id, browser_hash, return_to, state, created_at, expires_at`, relayHash, orgID).
-		Scan(&r.RequestID, &r.BrowserHash, &r.ReturnTo, &r.State, &r.CreatedAt, &r.ExpiresAt)
+		RETURNING request_id, browser_hash, return_to, state, test, created_at, expires_at`, relayHash, orgID).
+		Scan(&r.RequestID, &r.BrowserHash, &r.ReturnTo, &r.State, &r.Test, &r.CreatedAt, &r.ExpiresAt)
 	if err != nil {
 		return store.SAMLRequest{}, fmt.Errorf("take SAML request of %s: %w", orgID, notFound(err))
 	}
 	r.CreatedAt, r.ExpiresAt = r.CreatedAt.UTC(), r.ExpiresAt.UTC()
 	if !now.Before(r.ExpiresAt) {
 		return store.SAMLRequest{}, fmt.Errorf("take SAML request of %s: expired: %w", orgID, store.ErrNotFound)
+	}
+	return r, nil
+}
+
+// PutSAMLTestResult stores a Test sign-in's result.
+func (s *DB) PutSAMLTestResult(ctx context.Context, r store.SAMLTestResult) error {
+	if r.OrgID == "" || r.RequestID == "" || r.ExpiresAt.IsZero() || (r.Outcome != store.SignInSuccess && r.Outcome != store.SignInRefused) {
+		return fmt.Errorf("put SAML test result: organization, request id, outcome and expiry are required: %w", store.ErrInvalid)
+	}
+	attrs := r.Attributes
+	if attrs == nil {
+		attrs = map[string][]string{}
+	}
+	js, err := json.Marshal(attrs)
+	if err != nil {
+		return fmt.Errorf("put SAML test result: %w", err)
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO saml_test_results (org_id, request_id, outcome, reason, detail, name_id,
+		name_id_format, attributes, user_id, would_create, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (org_id, request_id) DO UPDATE SET outcome = excluded.outcome, reason = excluded.reason,
+		detail = excluded.detail, name_id = excluded.name_id, name_id_format = excluded.name_id_format,
+		attributes = excluded.attributes, user_id = excluded.user_id, would_create = excluded.would_create,
+		created_at = excluded.created_at, expires_at = excluded.expires_at`,
+		r.OrgID, r.RequestID, r.Outcome, r.Reason, r.Detail, r.NameID, r.NameIDFormat, string(js), r.UserID, r.WouldCreate,
+		s.t(r.CreatedAt), s.t(r.ExpiresAt))
+	if s.d.IsForeignKey(err) {
+		return fmt.Errorf("put SAML test result: organization %s: %w", r.OrgID, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("put SAML test result of %s: %w", r.OrgID, err)
+	}
+	return nil
+}
+
+// GetSAMLTestResult returns a Test sign-in's result.
+func (s *DB) GetSAMLTestResult(ctx context.Context, orgID, requestID string, now time.Time) (store.SAMLTestResult, error) {
+	r := store.SAMLTestResult{OrgID: orgID, RequestID: requestID}
+	var attrs string
+	err := s.r.QueryRowContext(ctx, `SELECT outcome, reason, detail, name_id, name_id_format, attributes, user_id,
+		would_create, created_at, expires_at FROM saml_test_results WHERE org_id = $1 AND request_id = $2`, orgID, requestID).
+		Scan(&r.Outcome, &r.Reason, &r.Detail, &r.NameID, &r.NameIDFormat, &attrs, &r.UserID, &r.WouldCreate, &r.CreatedAt, &r.ExpiresAt)
+	if err != nil {
+		return store.SAMLTestResult{}, fmt.Errorf("get SAML test result of %s: %w", orgID, notFound(err))
+	}
+	r.CreatedAt, r.ExpiresAt = r.CreatedAt.UTC(), r.ExpiresAt.UTC()
+	if !now.Before(r.ExpiresAt) {
+		return store.SAMLTestResult{}, fmt.Errorf("get SAML test result of %s: expired: %w", orgID, store.ErrNotFound)
+	}
+	if err := json.Unmarshal([]byte(attrs), &r.Attributes); err != nil {
+		return store.SAMLTestResult{}, fmt.Errorf("get SAML test result of %s: attributes: %w", orgID, err)
 	}
 	return r, nil
 }
@@ -656,6 +708,7 @@ func (s *DB) PurgeSSO(ctx context.Context, now time.Time) (int64, error) {
 		`DELETE FROM saml_assertions WHERE expires_at <= $1`,
 		`DELETE FROM sso_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
 		`DELETE FROM sso_handoffs WHERE expires_at <= $1`,
+		`DELETE FROM saml_test_results WHERE expires_at <= $1`,
 	} {
 		res, err := s.w.ExecContext(ctx, q, s.t(now))
 		if err != nil {

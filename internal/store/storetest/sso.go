@@ -420,6 +420,50 @@ func testSSO(t *testing.T, s store.Store) {
 		}
 	})
 
+	t.Run("TestSignIns", func(t *testing.T) {
+		r := store.SAMLRequest{OrgID: org.ID, RelayHash: hash("relay-test"), RequestID: "_test1", BrowserHash: hash("browser"),
+			Test: true, CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
+		if err := s.CreateSAMLRequest(ctx, r, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.TakeSAMLRequest(ctx, org.ID, r.RelayHash, now); err != nil || !got.Test {
+			t.Fatalf("a test request came back as %+v, %v; want Test set", got, err)
+		}
+		res := store.SAMLTestResult{OrgID: org.ID, RequestID: "_test1", Outcome: store.SignInSuccess, NameID: "alice@example.com",
+			NameIDFormat: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", UserID: alice.ID,
+			Attributes: map[string][]string{"groups": {"Sales", "Support"}}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := s.PutSAMLTestResult(ctx, res); err != nil {
+			t.Fatalf("PutSAMLTestResult: %v", err)
+		}
+		if _, err := s.GetSAMLTestResult(ctx, other.ID, "_test1", now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another organization read the result: %v", err)
+		}
+		got, err := s.GetSAMLTestResult(ctx, org.ID, "_test1", now)
+		if err != nil || got.NameID != res.NameID || got.NameIDFormat != res.NameIDFormat || got.UserID != alice.ID ||
+			len(got.Attributes["groups"]) != 2 || got.Outcome != store.SignInSuccess {
+			t.Fatalf("GetSAMLTestResult = %+v, %v", got, err)
+		}
+		res.Outcome, res.Reason, res.UserID, res.Attributes = store.SignInRefused, "unknown_user", "", nil
+		if err := s.PutSAMLTestResult(ctx, res); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.GetSAMLTestResult(ctx, org.ID, "_test1", now); err != nil || got.Reason != "unknown_user" || len(got.Attributes) != 0 {
+			t.Errorf("replaced result = %+v, %v", got, err)
+		}
+		if _, err := s.GetSAMLTestResult(ctx, org.ID, "_test1", res.ExpiresAt); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("expired result = %v, want ErrNotFound", err)
+		}
+		if err := s.PutSAMLTestResult(ctx, store.SAMLTestResult{OrgID: org.ID, RequestID: "_x", Outcome: "maybe", ExpiresAt: later}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("a result without a valid outcome = %v, want ErrInvalid", err)
+		}
+		if n, err := s.PurgeSSO(ctx, res.ExpiresAt); err != nil || n < 1 {
+			t.Errorf("PurgeSSO removed %d rows, %v", n, err)
+		}
+		if _, err := s.GetSAMLTestResult(ctx, org.ID, "_test1", now); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("purged result = %v", err)
+		}
+	})
+
 	t.Run("Domains", func(t *testing.T) {
 		before := len(events(t, s, org.ID))
 		d, err := s.AddOrgDomain(ctx, cli, org.ID, "example.com")
