@@ -157,7 +157,12 @@ func runSoak(ctx context.Context, o *options, args []string) error {
 			}
 			return lat[min(len(lat)-1, int(float64(len(lat))*q))]
 		}
-		m, err := scrape(ctx, client, o)
+		// The last tick comes as the soak's deadline passes: read the
+		// server's gauges on a clock of their own, or the final minute is
+		// lost to "context deadline exceeded".
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		m, err := scrape(sctx, client, o)
+		scancel()
 		if err != nil {
 			fmt.Fprintf(o.out, "minute %d: reading /metrics failed: %v\n", n, err)
 			continue
