@@ -47,7 +47,19 @@ func chromium(t *testing.T, width, height int) context.Context {
 // test's temporary directory, so a test run changes no tracked file.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// A capture can stall when the renderer is starved (many test
+	// processes on two cores): give each try 30 s and try twice rather
+	// than spend the test's whole budget on one.
+	var buf []byte
+	var err error
+	for try := 0; try < 2; try++ {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		buf, err = chromedp.Run(cctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
