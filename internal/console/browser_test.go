@@ -99,40 +99,65 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 // Okta's first request on the checklist. It saves a screenshot of every
 // page for docs/console.md, at desktop width and at 375 px.
 func TestBrowserFirstSteps(t *testing.T) {
-	for _, size := range []struct {
-		suffix        string
-		width, height int
-	}{{"", 1280, 900}, {"-375", 375, 812}} {
+	atEveryWidth(t, func(t *testing.T, ctx context.Context, size viewport) {
+		e := newEnv(t, engines[0].open(t))
+		acme := e.org("Acme")
+		do(t, ctx, chromedp.EmulateViewport(int64(size.width), int64(size.height)),
+			chromedp.Navigate(e.link(acme.ID)), chromedp.WaitVisible(chromedp.CSS(`main button[type=submit]`)))
+		screenshot(t, ctx, "enter"+size.suffix)
+		do(t, ctx, chromedp.Click(chromedp.CSS(`main button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`ol.checklist`)))
+		if h := text(t, ctx, "main h1"); h != "Acme" {
+			t.Fatalf("overview heading %q, want Acme", h)
+		}
+		screenshot(t, ctx, "overview"+size.suffix)
+		do(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/console/tokens"]`)), chromedp.WaitVisible(chromedp.CSS(`#name`)),
+			chromedp.SendKeys(chromedp.CSS(`#name`), "okta"), chromedp.Submit(chromedp.CSS(`#name`)),
+			chromedp.WaitVisible(chromedp.CSS(`#new-token`)))
+		token := text(t, ctx, "#new-token")
+		if !strings.HasPrefix(token, "roster_scim_") {
+			t.Fatalf("the page shows %q as the new token", token)
+		}
+		screenshot(t, ctx, "token-created"+size.suffix)
+		if code := scimGet(t, e, token); code != 200 {
+			t.Fatalf("Okta's first request with the token the page showed = %d", code)
+		}
+		do(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/console/"]`)), chromedp.WaitVisible(chromedp.CSS(`ol.checklist`)))
+		if got := text(t, ctx, "ol.checklist"); strings.Count(got, "Done") != 2 {
+			t.Errorf("checklist after Okta's first request:\n%s\nwant two steps done", got)
+		}
+		screenshot(t, ctx, "overview-after-first-request"+size.suffix)
+		do(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/console/tokens"]`)), chromedp.WaitVisible(chromedp.CSS(`table`)))
+		screenshot(t, ctx, "tokens"+size.suffix)
+	})
+}
+
+// viewport is a screen size the browser tests render at; suffix names
+// its screenshots.
+type viewport struct {
+	suffix        string
+	width, height int
+}
+
+// viewports are a desktop and a 375 px phone: every page is checked and
+// photographed at both.
+var viewports = []viewport{{"", 1280, 900}, {"-375", 375, 812}}
+
+// atEveryWidth runs fn as subtest "width"+suffix in a chromium of its own
+// at each viewport.
+func atEveryWidth(t *testing.T, fn func(t *testing.T, ctx context.Context, size viewport)) {
+	t.Helper()
+	for _, size := range viewports {
 		t.Run("width"+size.suffix, func(t *testing.T) {
-			ctx := chromium(t, size.width, size.height)
-			e := newEnv(t, engines[0].open(t))
-			acme := e.org("Acme")
-			do(t, ctx, chromedp.EmulateViewport(int64(size.width), int64(size.height)),
-				chromedp.Navigate(e.link(acme.ID)), chromedp.WaitVisible(chromedp.CSS(`main button[type=submit]`)))
-			screenshot(t, ctx, "enter"+size.suffix)
-			do(t, ctx, chromedp.Click(chromedp.CSS(`main button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`ol.checklist`)))
-			if h := text(t, ctx, "main h1"); h != "Acme" {
-				t.Fatalf("overview heading %q, want Acme", h)
-			}
-			screenshot(t, ctx, "overview"+size.suffix)
-			do(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/console/tokens"]`)), chromedp.WaitVisible(chromedp.CSS(`#name`)),
-				chromedp.SendKeys(chromedp.CSS(`#name`), "okta"), chromedp.Submit(chromedp.CSS(`#name`)),
-				chromedp.WaitVisible(chromedp.CSS(`#new-token`)))
-			token := text(t, ctx, "#new-token")
-			if !strings.HasPrefix(token, "roster_scim_") {
-				t.Fatalf("the page shows %q as the new token", token)
-			}
-			screenshot(t, ctx, "token-created"+size.suffix)
-			if code := scimGet(t, e, token); code != 200 {
-				t.Fatalf("Okta's first request with the token the page showed = %d", code)
-			}
-			do(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/console/"]`)), chromedp.WaitVisible(chromedp.CSS(`ol.checklist`)))
-			if got := text(t, ctx, "ol.checklist"); strings.Count(got, "Done") != 2 {
-				t.Errorf("checklist after Okta's first request:\n%s\nwant two steps done", got)
-			}
-			screenshot(t, ctx, "overview-after-first-request"+size.suffix)
-			do(t, ctx, chromedp.Click(chromedp.CSS(`nav a[href="/console/tokens"]`)), chromedp.WaitVisible(chromedp.CSS(`table`)))
-			screenshot(t, ctx, "tokens"+size.suffix)
+			fn(t, chromium(t, size.width, size.height), size)
 		})
 	}
+}
+
+// enterConsole sets the viewport, opens the setup link and spends it,
+// and waits for the overview's checklist.
+func enterConsole(t *testing.T, ctx context.Context, link string, size viewport) {
+	t.Helper()
+	do(t, ctx, chromedp.EmulateViewport(int64(size.width), int64(size.height)),
+		chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`main button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`main button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`ol.checklist`)))
 }
