@@ -1,17 +1,11 @@
 package console_test
 
 import (
-	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/beevik/etree"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/console"
@@ -71,24 +65,12 @@ func (e *env) signInThroughIdP(b *browser, o ssoOrg, nameID string) page {
 	if login.code != http.StatusFound {
 		e.t.Fatalf("login: %d %s", login.code, login.body)
 	}
-	loc, _ := url.Parse(login.hdr.Get("Location"))
-	raw, err := base64.StdEncoding.DecodeString(loc.Query().Get("SAMLRequest"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	xml, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(xml); err != nil {
-		e.t.Fatal(err)
-	}
+	req := o.idp.ReadRedirect(e.t, login.hdr.Get("Location"))
 	resp := o.idp.ResponseXML(e.t, samltest.ResponseOptions{
 		SP:           samltest.SP{EntityID: o.urls.EntityID, ACSURL: o.urls.ACSURL},
-		InResponseTo: doc.Root().SelectAttrValue("ID", ""), NameID: nameID,
+		InResponseTo: req.ID, NameID: nameID,
 	})
-	acs := b.post(o.urls.ACSURL, url.Values{"SAMLResponse": {samltest.Encode(resp)}, "RelayState": {loc.Query().Get("RelayState")}})
+	acs := b.post(o.urls.ACSURL, url.Values{"SAMLResponse": {samltest.Encode(resp)}, "RelayState": {req.RelayState}})
 	if acs.code != http.StatusSeeOther {
 		e.t.Fatalf("ACS: %d %s", acs.code, acs.body)
 	}

@@ -2,16 +2,11 @@ package console_test
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/beevik/etree"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/console"
@@ -56,23 +51,8 @@ func (e *testSignInEnv) start(b *browser, tok string) (reqID, relay string) {
 	if pg.code != http.StatusSeeOther {
 		e.t.Fatalf("Test sign-in = %d %s", pg.code, pg.body)
 	}
-	loc, err := url.Parse(pg.hdr.Get("Location"))
-	if err != nil || !strings.HasPrefix(loc.String(), e.idp.SSOURL+"?") {
-		e.t.Fatalf("Test sign-in went to %q, want the IdP", pg.hdr.Get("Location"))
-	}
-	raw, err := base64.StdEncoding.DecodeString(loc.Query().Get("SAMLRequest"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	xml, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(xml); err != nil {
-		e.t.Fatal(err)
-	}
-	return doc.Root().SelectAttrValue("ID", ""), loc.Query().Get("RelayState")
+	req := e.idp.ReadRedirect(e.t, pg.hdr.Get("Location"))
+	return req.ID, req.RelayState
 }
 
 // answer posts the IdP's response to the ACS, as the IdP's form does, and

@@ -1,10 +1,7 @@
 package signin_test
 
 import (
-	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -17,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/beevik/etree"
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/directory"
@@ -265,27 +260,11 @@ func (e *env) login(b *browser, h http.Handler, returnTo string) (reqID, relay s
 	if resp.StatusCode != http.StatusFound {
 		e.t.Fatalf("login: status %d: %s", resp.StatusCode, body(e.t, resp))
 	}
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || !strings.HasPrefix(loc.String(), e.idp.SSOURL+"?") {
-		e.t.Fatalf("login redirected to %q, want the IdP's SSO URL", resp.Header.Get("Location"))
+	req := e.idp.ReadRedirect(e.t, resp.Header.Get("Location"))
+	if req.ACSURL != e.urls.ACSURL {
+		e.t.Errorf("AuthnRequest ACS URL = %q, want %q", req.ACSURL, e.urls.ACSURL)
 	}
-	raw, err := base64.StdEncoding.DecodeString(loc.Query().Get("SAMLRequest"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	xml, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw)))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(xml); err != nil {
-		e.t.Fatal(err)
-	}
-	root := doc.Root()
-	if got := root.SelectAttrValue("AssertionConsumerServiceURL", ""); got != e.urls.ACSURL {
-		e.t.Errorf("AuthnRequest ACS URL = %q, want %q", got, e.urls.ACSURL)
-	}
-	return root.SelectAttrValue("ID", ""), loc.Query().Get("RelayState")
+	return req.ID, req.RelayState
 }
 
 // response builds a signed response for the SP-initiated request reqID

@@ -1,13 +1,18 @@
 package samltest
 
 import (
+	"bytes"
+	"compress/flate"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"math/big"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,4 +189,42 @@ func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return "_" + hex.EncodeToString(b[:])
+}
+
+// Request is what a browser carries to the IdP's sign-in URL by the
+// HTTP-Redirect binding: the AuthnRequest, decoded, and the RelayState.
+type Request struct {
+	// ID is the AuthnRequest's ID, which the response's InResponseTo
+	// must name.
+	ID string
+	// ACSURL is the AssertionConsumerServiceURL it asks the answer be
+	// posted to.
+	ACSURL     string
+	RelayState string
+}
+
+// ReadRedirect decodes the AuthnRequest of a redirect to the IdP
+// (location is the Location header roster answered with), failing t when
+// location is not the IdP's SSO URL or carries no readable request.
+func (idp *IdP) ReadRedirect(t testing.TB, location string) Request {
+	t.Helper()
+	loc, err := url.Parse(location)
+	if err != nil || !strings.HasPrefix(loc.String(), idp.SSOURL+"?") {
+		t.Fatalf("redirected to %q, want the IdP's SSO URL %s", location, idp.SSOURL)
+	}
+	raw, err := base64.StdEncoding.DecodeString(loc.Query().Get("SAMLRequest"))
+	if err != nil {
+		t.Fatalf("SAMLRequest is not base64: %v", err)
+	}
+	xml, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		t.Fatalf("SAMLRequest is not DEFLATE: %v", err)
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(xml); err != nil {
+		t.Fatalf("SAMLRequest is not XML: %v", err)
+	}
+	root := doc.Root()
+	return Request{ID: root.SelectAttrValue("ID", ""), ACSURL: root.SelectAttrValue("AssertionConsumerServiceURL", ""),
+		RelayState: loc.Query().Get("RelayState")}
 }
