@@ -223,6 +223,7 @@ func seedBench(b *testing.B) *benchOrg {
 	}
 	failedReq := seedRequestLog(b, s, org.ID)
 	hook := seedWebhooks(b, s, org.ID, seq)
+	seedSignIns(b, s, org.ID)
 	// The pages are served as by a roster that has been running: its
 	// planner statistics describe the tables as they are (a server
 	// refreshes them within seconds of a table growing tenfold; reopening
@@ -258,6 +259,7 @@ func seedBench(b *testing.B) *benchOrg {
 	h := &console.Handler{Tokens: tokens, Orgs: acc, Groups: dir, SAML: signOn, Sharing: acc, WhoHas: res, Names: dir,
 		Requests: &reqlog.Service{Store: s}, RequestLogDays: 30,
 		Directory: dir, Reach: res, Admin: acc, Webhooks: &events.Service{Store: s},
+		SignIns: signOn, Domains: signOn,
 		BaseURL: "http://roster.example", Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	h.Mount(mux)
@@ -300,6 +302,8 @@ func seedBench(b *testing.B) *benchOrg {
 		{"provisioning-last-hour-none", "/console/provisioning?period=1h"},
 		{"provisioning-failed-last-day", "/console/provisioning?outcome=failed&period=24h"},
 		{"provisioning-request", "/console/provisioning/" + strconv.FormatInt(failedReq, 10)},
+		{"sign-ins", "/console/sign-ins"},
+		{"sign-ins-refused-unknown-user", "/console/sign-ins?outcome=refused&reason=" + sso.ReasonUnknownUser},
 		{"webhooks", "/console/webhooks"},
 		{"webhook", "/console/webhooks/" + hook},
 	}
@@ -438,5 +442,24 @@ func BenchmarkConsolePages(b *testing.B) {
 				b.Errorf("%s renders in %s; the console's budget is 50 ms", pg.path, per)
 			}
 		})
+	}
+}
+
+// seedSignIns fills the organization's sign-in log to its cap, 10,000
+// refusals in windows of a minute, 20 kept per window as the sign-in
+// service keeps them, across four reasons.
+func seedSignIns(b *testing.B, s store.Store, orgID string) {
+	b.Helper()
+	ctx := context.Background()
+	reasons := []string{sso.ReasonUnknownUser, "bad_signature", "expired", "audience_mismatch"}
+	start := time.Now().Add(-30 * 24 * time.Hour).Truncate(time.Minute)
+	actor := store.Actor{Kind: "system", Name: "bench"}
+	for i := 0; i < 10_000; i++ {
+		in := store.SignIn{Method: "sp_initiated", Reason: reasons[i%len(reasons)], NameID: "person" + strconv.Itoa(i) + "@example.com",
+			Detail: "no user with user_name \"person" + strconv.Itoa(i) + "@example.com\""}
+		w := store.RefusalWindow{Start: start.Add(time.Duration(i/20) * time.Minute), KeepDetail: 20}
+		if _, err := s.RecordSignInRefused(ctx, actor, orgID, in, w); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
