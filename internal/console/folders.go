@@ -111,7 +111,7 @@ func (h *Handler) editFolder(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	if _, err := h.Sharing.UpdateFolder(r.Context(), s.actor, u); err != nil {
 		if kind, msg, ok := fault.As(err); ok && (kind == fault.Invalid || kind == fault.Conflict) {
-			h.folderView(w, r, s, http.StatusBadRequest, ws, f, folderPage{EditName: name, EditError: upper(msg) + "."})
+			h.folderView(w, r, s, http.StatusBadRequest, ws, f, folderPage{EditName: name, EditError: sentence(msg)})
 			return
 		}
 		h.fail(w, r, s, err)

@@ -200,24 +200,13 @@ func (h *Handler) group(w http.ResponseWriter, r *http.Request, s *session) {
 	if len(members) > 0 {
 		p.MembersNext = nextLink(p.Base, q, "members_after", members[len(members)-1].ID, more)
 	}
-	grants, err := h.Sharing.ListGrants(ctx, s.org.ID, store.GrantFilter{GroupID: g.ID}, q.Get("grants_after"), sharePage+1)
+	var next string
+	p.Grants, next, more, err = h.grantRows(ctx, s.org.ID, store.GrantFilter{GroupID: g.ID}, q.Get("grants_after"))
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
-	grants, more = trim(grants, sharePage)
-	rs := h.resources(s.org.ID)
-	for _, gr := range grants {
-		row, err := rs.row(ctx, gr.ResourceType, gr.ResourceID, string(gr.Role))
-		if err != nil {
-			h.fail(w, r, s, err)
-			return
-		}
-		p.Grants = append(p.Grants, row)
-	}
-	if len(grants) > 0 {
-		p.GrantsNext = nextLink(p.Base, q, "grants_after", store.GrantCursor(grants[len(grants)-1]), more)
-	}
+	p.GrantsNext = nextLink(p.Base, q, "grants_after", next, more)
 	h.render(w, r, http.StatusOK, "group", view{Title: g.DisplayName, Nav: "groups", Org: s.org, CSRF: s.csrf, Data: p})
 }
 
@@ -278,29 +267,40 @@ func (h *Handler) manageView(w http.ResponseWriter, r *http.Request, s *session,
 	if after != "" {
 		p.First = p.Base
 	}
-	grants, err := h.Sharing.ListGrants(ctx, s.org.ID, store.GrantFilter{ResourceType: store.ResourceFolder, GroupID: g.ID}, q.Get("folders_after"), sharePage+1)
+	folders, next, more, err := h.grantRows(ctx, s.org.ID, store.GrantFilter{ResourceType: store.ResourceFolder, GroupID: g.ID}, q.Get("folders_after"))
 	if err != nil {
 		h.fail(w, r, s, err)
 		return
 	}
+	p.Folders = folders
+	keep := url.Values{}
+	if after != "" {
+		keep.Set("after", after)
+	}
+	p.FoldersNext = nextLink(p.Base, keep, "folders_after", next, more)
+	h.render(w, r, status, "group_manage", view{Title: "Manage " + g.DisplayName, Nav: "groups", Org: s.org, CSRF: s.csrf, Data: p})
+}
+
+// grantRows reads a page of grants after the cursor and names what each
+// is on; next is the cursor of the last row, more whether a page follows.
+func (h *Handler) grantRows(ctx context.Context, orgID string, f store.GrantFilter, after string) (rows []resourceRow, next string, more bool, err error) {
+	grants, err := h.Sharing.ListGrants(ctx, orgID, f, after, sharePage+1)
+	if err != nil {
+		return nil, "", false, err
+	}
 	grants, more = trim(grants, sharePage)
-	rs := h.resources(s.org.ID)
+	rs := h.resources(orgID)
 	for _, gr := range grants {
 		row, err := rs.row(ctx, gr.ResourceType, gr.ResourceID, string(gr.Role))
 		if err != nil {
-			h.fail(w, r, s, err)
-			return
+			return nil, "", false, err
 		}
-		p.Folders = append(p.Folders, row)
+		rows = append(rows, row)
 	}
 	if len(grants) > 0 {
-		keep := url.Values{}
-		if after != "" {
-			keep.Set("after", after)
-		}
-		p.FoldersNext = nextLink(p.Base, keep, "folders_after", store.GrantCursor(grants[len(grants)-1]), more)
+		next = store.GrantCursor(grants[len(grants)-1])
 	}
-	h.render(w, r, status, "group_manage", view{Title: "Manage " + g.DisplayName, Nav: "groups", Org: s.org, CSRF: s.csrf, Data: p})
+	return rows, next, more, nil
 }
 
 // workspaceRoles returns the group's role on each workspace given, "none"

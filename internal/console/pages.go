@@ -114,7 +114,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request, s *session
 	text, t, err := h.Tokens.Create(r.Context(), s.actor, s.org.ID, store.TokenSCIM, name)
 	if err != nil {
 		if _, msg, ok := fault.As(err); ok {
-			h.tokensView(w, r, s, http.StatusBadRequest, tokensPage{Name: name, NameError: upper(msg) + "."})
+			h.tokensView(w, r, s, http.StatusBadRequest, tokensPage{Name: name, NameError: sentence(msg)})
 			return
 		}
 		h.fail(w, r, s, err)

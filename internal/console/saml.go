@@ -165,7 +165,7 @@ func (h *Handler) setMetadata(w http.ResponseWriter, r *http.Request, s *session
 		} else {
 			var err error
 			if doc, err = h.SAML.FetchMetadata(r.Context(), raw); err != nil {
-				p.URLError = sentence(err)
+				p.URLError = errSentence(err)
 			}
 			from = raw
 		}
@@ -193,9 +193,9 @@ func (h *Handler) setMetadata(w http.ResponseWriter, r *http.Request, s *session
 		}
 		if kind, _, ok := fault.As(err); ok && kind == fault.Invalid {
 			if from != "" {
-				p.URLError = sentence(err)
+				p.URLError = errSentence(err)
 			} else {
-				p.UploadError = sentence(err)
+				p.UploadError = errSentence(err)
 			}
 		} else if err != nil {
 			h.fail(w, r, s, err)
@@ -221,7 +221,7 @@ func (h *Handler) saveSAMLSettings(w http.ResponseWriter, r *http.Request, s *se
 		NameIDFormat: &format, LinkBy: &linkBy, LinkAttribute: &attr,
 	})
 	if kind, _, ok := fault.As(err); ok && (kind == fault.Invalid || kind == fault.Conflict) {
-		h.samlView(w, r, s, http.StatusBadRequest, samlPage{SettingsError: sentence(err)})
+		h.samlView(w, r, s, http.StatusBadRequest, samlPage{SettingsError: errSentence(err)})
 		return
 	}
 	if err != nil {
@@ -231,17 +231,14 @@ func (h *Handler) saveSAMLSettings(w http.ResponseWriter, r *http.Request, s *se
 	http.Redirect(w, r, Prefix+"/saml?done=settings", http.StatusSeeOther)
 }
 
-// sentence is an error's message as a sentence for a form.
-func sentence(err error) string {
+// errSentence is an error's message as a sentence for a form: the
+// domain's message for a fault, else the error's text.
+func errSentence(err error) string {
 	msg := err.Error()
 	if _, m, ok := fault.As(err); ok {
 		msg = m
 	}
-	msg = upper(msg)
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
+	return sentence(msg)
 }
 
 // startTest runs a Test sign-in for the owner: the browser goes to the
@@ -257,9 +254,9 @@ func (h *Handler) startTest(w http.ResponseWriter, r *http.Request, s *session) 
 	case err == nil:
 		http.Redirect(w, r, u, http.StatusSeeOther)
 	case errors.Is(err, sso.ErrBusy):
-		h.samlView(w, r, s, http.StatusServiceUnavailable, samlPage{TestError: sentence(err)})
+		h.samlView(w, r, s, http.StatusServiceUnavailable, samlPage{TestError: errSentence(err)})
 	case fault.Is(err, fault.Conflict) || fault.Is(err, fault.PlanRequired):
-		h.samlView(w, r, s, http.StatusConflict, samlPage{TestError: sentence(err)})
+		h.samlView(w, r, s, http.StatusConflict, samlPage{TestError: errSentence(err)})
 	default:
 		h.fail(w, r, s, err)
 	}

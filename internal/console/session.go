@@ -158,7 +158,7 @@ func (h *Handler) linkRefused(w http.ResponseWriter, r *http.Request, err error)
 	if kind == fault.Conflict {
 		status = http.StatusGone
 	}
-	h.message(w, r, status, nil, message{Heading: "This setup link cannot sign you in", Bad: true, Text: upper(msg) + "."})
+	h.message(w, r, status, nil, message{Heading: "This setup link cannot sign you in", Bad: true, Text: sentence(msg)})
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s *session) {
@@ -194,7 +194,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 	case fault.RateLimited:
 		heading = "Too many requests"
 	}
-	h.message(w, r, status, s, message{Heading: heading, Bad: true, Text: upper(msg) + ".", Next: Prefix + "/", NextLabel: "Go to the overview"})
+	h.message(w, r, status, s, message{Heading: heading, Bad: true, Text: sentence(msg), Next: Prefix + "/", NextLabel: "Go to the overview"})
+}
+
+// sentence is a domain message as a sentence: capitalized, with one
+// full stop.
+func sentence(msg string) string {
+	msg = upper(msg)
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }
 
 func upper(s string) string {

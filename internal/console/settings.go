@@ -141,7 +141,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request, s *sessio
 	_, err := h.Admin.UpdateSettings(r.Context(), s.actor, s.org.ID, access.SettingsPatch{AllowMembersCreateWorkspaces: &allow, GroupRemoval: &removal})
 	if err != nil {
 		if _, msg, ok := fault.As(err); ok && fault.Is(err, fault.Invalid) {
-			h.settingsView(w, r, s, http.StatusBadRequest, settingsPage{Allow: allow, Removal: string(removal), RemovalError: upper(msg) + "."}, true)
+			h.settingsView(w, r, s, http.StatusBadRequest, settingsPage{Allow: allow, Removal: string(removal), RemovalError: sentence(msg)}, true)
 			return
 		}
 		h.fail(w, r, s, err)
@@ -179,7 +179,7 @@ func (h *Handler) addOrgRole(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	if _, err := h.Admin.SetOrgRole(ctx, s.actor, s.org.ID, found.Items[0].ID, role); err != nil {
 		if _, msg, ok := fault.As(err); ok && fault.Is(err, fault.Invalid) {
-			p.RoleError = upper(msg) + "."
+			p.RoleError = sentence(msg)
 			h.settingsView(w, r, s, http.StatusBadRequest, p, false)
 			return
 		}
@@ -206,7 +206,7 @@ func (h *Handler) saveRedirect(w http.ResponseWriter, r *http.Request, s *sessio
 	raw := strings.TrimSpace(r.PostForm.Get("sign_in_redirect_url"))
 	if _, err := h.Admin.UpdateSettings(r.Context(), s.actor, s.org.ID, access.SettingsPatch{SignInRedirectURL: &raw}); err != nil {
 		if fault.Is(err, fault.Invalid) {
-			h.settingsView(w, r, s, http.StatusBadRequest, settingsPage{RedirectURL: raw, redirectSent: true, RedirectError: sentence(err)}, false)
+			h.settingsView(w, r, s, http.StatusBadRequest, settingsPage{RedirectURL: raw, redirectSent: true, RedirectError: errSentence(err)}, false)
 			return
 		}
 		h.fail(w, r, s, err)
@@ -238,9 +238,9 @@ func (h *Handler) addDomain(w http.ResponseWriter, r *http.Request, s *session) 
 	case raw == "":
 		msg = "Give the domain of your members' e-mail addresses, such as example.com."
 	case fault.Is(err, fault.Conflict):
-		status, msg = http.StatusConflict, sentence(err)
+		status, msg = http.StatusConflict, errSentence(err)
 	case fault.Is(err, fault.Invalid) || fault.Is(err, fault.PlanRequired):
-		msg = sentence(err)
+		msg = errSentence(err)
 	default:
 		h.fail(w, r, s, err)
 		return

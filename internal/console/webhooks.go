@@ -88,7 +88,7 @@ func (f webhookForm) SCIMEvents() bool { return f.Format == store.FormatSCIMEven
 // setError puts the service's message next to the field it is about;
 // one the form has no field for goes above the form.
 func (f *webhookForm) setError(msg string) {
-	msg = upper(msg) + "."
+	msg = sentence(msg)
 	switch low := strings.ToLower(msg); {
 	case strings.HasPrefix(low, "url"):
 		f.URLError = msg
@@ -385,7 +385,7 @@ func (h *Handler) redeliverWebhook(w http.ResponseWriter, r *http.Request, s *se
 	}
 	d, err := h.Webhooks.Redeliver(r.Context(), s.org.ID, ep.ID, seq)
 	if kind, msg, ok := fault.As(err); ok && (kind == fault.Invalid || kind == fault.NotFound) {
-		h.webhookView(w, r, s, http.StatusBadRequest, ep, webhookPage{Notice: upper(msg) + ".", Bad: true})
+		h.webhookView(w, r, s, http.StatusBadRequest, ep, webhookPage{Notice: sentence(msg), Bad: true})
 		return
 	}
 	if err != nil {

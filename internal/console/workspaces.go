@@ -137,7 +137,7 @@ func (h *Handler) createWorkspace(w http.ResponseWriter, r *http.Request, s *ses
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	ws, _, err := h.Sharing.CreateWorkspace(r.Context(), s.actor, s.org.ID, name, "")
 	if kind, msg, ok := fault.As(err); ok && kind == fault.Invalid || ok && kind == fault.Conflict {
-		h.workspacesView(w, r, s, http.StatusBadRequest, workspacesPage{Name: name, NameError: upper(msg) + ".", Creating: true})
+		h.workspacesView(w, r, s, http.StatusBadRequest, workspacesPage{Name: name, NameError: sentence(msg), Creating: true})
 		return
 	}
 	if err != nil {
@@ -384,7 +384,7 @@ func (h *Handler) renameWorkspace(w http.ResponseWriter, r *http.Request, s *ses
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	if _, err := h.Sharing.RenameWorkspace(r.Context(), s.actor, s.org.ID, ws.ID, name); err != nil {
 		if kind, msg, ok := fault.As(err); ok && (kind == fault.Invalid || kind == fault.Conflict) {
-			h.workspaceView(w, r, s, http.StatusBadRequest, ws, workspacePage{RenameValue: name, RenameError: upper(msg) + "."})
+			h.workspaceView(w, r, s, http.StatusBadRequest, ws, workspacePage{RenameValue: name, RenameError: sentence(msg)})
 			return
 		}
 		h.fail(w, r, s, err)
@@ -406,7 +406,7 @@ func (h *Handler) createFolder(w http.ResponseWriter, r *http.Request, s *sessio
 	f, err := h.Sharing.CreateFolder(r.Context(), s.actor, s.org.ID, ws.ID, name, ta)
 	if err != nil {
 		if kind, msg, ok := fault.As(err); ok && (kind == fault.Invalid || kind == fault.Conflict) {
-			h.workspaceView(w, r, s, http.StatusBadRequest, ws, workspacePage{FolderName: name, FolderError: upper(msg) + ".", FolderInvite: ta == store.TeamAccessInviteOnly})
+			h.workspaceView(w, r, s, http.StatusBadRequest, ws, workspacePage{FolderName: name, FolderError: sentence(msg), FolderInvite: ta == store.TeamAccessInviteOnly})
 			return
 		}
 		h.fail(w, r, s, err)
@@ -498,9 +498,9 @@ func (h *Handler) putGrant(w http.ResponseWriter, r *http.Request, s *session) {
 	if err != nil {
 		if kind, msg, ok := fault.As(err); ok && kind != fault.NotFound || ok && group == "" {
 			if rt == store.ResourceFolder {
-				h.folderView(w, r, s, http.StatusBadRequest, ws, folder, folderPage{ShareError: upper(msg) + "."})
+				h.folderView(w, r, s, http.StatusBadRequest, ws, folder, folderPage{ShareError: sentence(msg)})
 			} else {
-				h.workspaceView(w, r, s, http.StatusBadRequest, ws, workspacePage{Notice: upper(msg) + "."})
+				h.workspaceView(w, r, s, http.StatusBadRequest, ws, workspacePage{Notice: sentence(msg)})
 			}
 			return
 		}

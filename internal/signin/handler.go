@@ -390,7 +390,7 @@ func (h *Handler) finishTest(w http.ResponseWriter, r *http.Request, o store.Org
 	}
 	p := refusal{Title: "Test sign-in succeeded", Message: "The identity provider signed in " + res.NameID + " and roster matched the user. No session was started."}
 	if res.Outcome == store.SignInRefused {
-		p = refusal{Title: "Test sign-in refused", Message: reasonMessage(res.Reason), Reason: res.Reason}
+		p = refusal{Title: "Test sign-in refused", Message: sso.ReasonMessage(res.Reason), Reason: res.Reason}
 	}
 	h.page(w, r, http.StatusOK, o, p)
 }
@@ -412,7 +412,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, o store.Org, st
 	if err := h.Service.RecordRefused(r.Context(), o.ID, in); err != nil {
 		h.logger().ErrorContext(r.Context(), "recording a refused sign-in failed", "org", o.ID, "err", err)
 	}
-	h.page(w, r, status, o, refusal{Title: "Sign-in refused", Message: reasonMessage(in.Reason), Reason: in.Reason, Admins: true})
+	h.page(w, r, status, o, refusal{Title: "Sign-in refused", Message: sso.ReasonMessage(in.Reason), Reason: in.Reason, Admins: true})
 }
 
 // SafeReturnPath returns p when it is a path on this site — starting with

@@ -84,14 +84,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, t *
 		http.Error(w, d.Title, http.StatusInternalServerError)
 		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'")
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(b.Bytes())
+	writeHTML(w, status, b.Bytes(), "'self'")
 }
 
 // sessionToken returns the session cookie's value with its session.

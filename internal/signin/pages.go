@@ -73,16 +73,19 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, status int, o sto
 		http.Error(w, p.Title, status)
 		return
 	}
+	writeHTML(w, status, b.Bytes(), "'none'")
+}
+
+// writeHTML sends a rendered page with the strict policy every sign-in
+// page has: nothing loaded, inline style only, never framed, cached or
+// referred; formAction says where its forms may post.
+func writeHTML(w http.ResponseWriter, status int, body []byte, formAction string) {
 	hd := w.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'")
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action "+formAction)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(b.Bytes())
+	w.Write(body)
 }
-
-// reasonMessage is the sentence shown to the person signing in. It never
-// contains values from the request.
-func reasonMessage(reason string) string { return sso.ReasonMessage(reason) }
