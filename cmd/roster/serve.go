@@ -104,7 +104,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	// One key ring signs the SETs of scim-events endpoints for the
 	// dispatcher and redeliveries, and serves their JWKS.
 	setKeys := &events.Keys{Store: s}
-	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, reqLog, int(policy.Requests/(24*time.Hour)), events.Targets{AllowPrivate: *allowPrivate}, setKeys, limits.credentials)
+	mounts, err := surfaces(ctx, s, logger, reg, base.String(), ssoOpts, lookupBytes, reqLog, int(policy.Requests/(24*time.Hour)), events.Targets{AllowPrivate: *allowPrivate}, setKeys, limits)
 	if err != nil {
 		ln.Close()
 		return err

@@ -13,7 +13,6 @@ import (
 
 	"github.com/rosterhq/roster/internal/access"
 	"github.com/rosterhq/roster/internal/api"
-	"github.com/rosterhq/roster/internal/auth"
 	"github.com/rosterhq/roster/internal/authzen"
 	"github.com/rosterhq/roster/internal/console"
 	"github.com/rosterhq/roster/internal/directory"
@@ -33,10 +32,11 @@ import (
 // requests for the provisioning log, kept reqLogDays; webhookTargets is
 // the SSRF policy endpoints made through the API and the console are
 // checked against, the dispatcher's; setKeys signs scim-events SETs and
-// serves their JWKS; limits are the per-credential rate
-// limits every surface applies.
+// serves their JWKS; lim holds the per-credential rate limits every
+// surface applies and the client address the anonymous limit counts.
 func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *prometheus.Registry, baseURL string, ssoOpts ssoOptions, lookupBytes int,
-	reqLog *reqlog.Recorder, reqLogDays int, webhookTargets events.Targets, setKeys *events.Keys, limits *auth.Limits) ([]server.Mounter, error) {
+	reqLog *reqlog.Recorder, reqLogDays int, webhookTargets events.Targets, setKeys *events.Keys, lim *limits) ([]server.Mounter, error) {
+	limits := lim.credentials
 	tokens := &token.Service{Store: s, CacheTTL: time.Second, Logger: logger} // Logger: who creates and revokes admin keys
 	// On PostgreSQL, revocations made through other instances reach this
 	// one's token cache at once.
@@ -54,7 +54,7 @@ func surfaces(ctx context.Context, s *sqlstore.DB, logger *slog.Logger, reg *pro
 		return nil, err
 	}
 	provisioning := &scim.Handler{Directory: dir, Orgs: acc, Tokens: tokens, BaseURL: baseURL, Logger: logger, OrgCacheTTL: time.Second, LookupCacheBytes: lookupBytes, Me: signIn.MeHandler(),
-		SecurityEventURIs: events.SCIMEventURIs, RateLimits: limits}
+		SecurityEventURIs: events.SCIMEventURIs, RateLimits: limits, ClientAddr: lim.anonymous.ClientAddr}
 	if reqLog != nil {
 		// A nil *Recorder in the interface would not be a nil Log.
 		provisioning.Log = reqLog

@@ -67,7 +67,7 @@ func (a *Anonymous) Wrap(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		wait, ok := a.Buckets.Allow("anonymous:"+a.clientAddr(r), a.Rate)
+		wait, ok := a.Buckets.Allow("anonymous:"+a.ClientAddr(r), a.Rate)
 		if ok {
 			next.ServeHTTP(w, r)
 			return
@@ -89,8 +89,11 @@ func (a *Anonymous) limited(path string) bool {
 	return false
 }
 
-func (a *Anonymous) clientAddr(r *http.Request) string {
-	if a.TrustForwardedFor {
+// ClientAddr is the address a request came from, as the limit counts it:
+// the TCP peer's, or behind a trusted proxy the entry it added to
+// X-Forwarded-For. The provisioning log records the same address.
+func (a *Anonymous) ClientAddr(r *http.Request) string {
+	if a != nil && a.TrustForwardedFor {
 		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
 			last := xff[len(xff)-1]
 			if i := strings.LastIndexByte(last, ','); i >= 0 {

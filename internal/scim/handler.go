@@ -131,6 +131,10 @@ type Handler struct {
 	// Log, when set, receives every request a token of an organization
 	// made, once answered, for the provisioning log.
 	Log RequestLog
+	// ClientAddr, when set, names the client of a request for the
+	// provisioning log (behind a trusted proxy, the address it forwarded);
+	// the TCP peer's otherwise.
+	ClientAddr func(*http.Request) string
 
 	orgs ttlcache.Cache[string, store.Org]
 

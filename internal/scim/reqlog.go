@@ -52,7 +52,7 @@ func (h *Handler) logged(next http.Handler) http.Handler {
 		rec := store.Request{
 			OrgID: p.OrgID, At: start.UTC(), TokenID: p.KeyID, TokenName: p.Name,
 			Method: r.Method, Path: r.URL.RequestURI(), Resource: resourceOf(r.URL.Path), Status: status,
-			Latency: time.Since(start), Client: clientAddr(r),
+			Latency: time.Since(start), Client: h.clientAddr(r),
 		}
 		if len(rec.Path) > 2048 {
 			rec.Path = rec.Path[:2048]
@@ -88,7 +88,10 @@ func resourceOf(path string) string {
 	return ""
 }
 
-func clientAddr(r *http.Request) string {
+func (h *Handler) clientAddr(r *http.Request) string {
+	if h.ClientAddr != nil {
+		return h.ClientAddr(r)
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
