@@ -75,17 +75,27 @@ type userEntry struct {
 	orgRole store.OrgRole
 }
 
+// grantsAndMembers is what a workspace or folder gives: its grants to
+// groups and its members. It lives in the resource's entry, so a check finds
+// it with the lookup that finds the resource.
+type grantsAndMembers struct {
+	grants  map[string]store.Role  // group → role
+	members map[string][]memberRow // user → rows
+}
+
 type folderEntry struct {
 	ws     string
 	name   string
 	home   bool
 	access store.TeamAccess
+	grantsAndMembers
 }
 
 type workspaceEntry struct {
 	name    string
 	home    string
 	folders map[string]struct{}
+	grantsAndMembers
 }
 
 type memberRow struct {
@@ -102,10 +112,8 @@ type index struct {
 	groups     map[string]map[string]struct{} // group → members
 	workspaces map[string]*workspaceEntry
 	folders    map[string]*folderEntry
-	grants     map[resKey]map[string]store.Role  // resource → group → role
-	members    map[resKey]map[string][]memberRow // resource → user → rows
-	orgRoles   map[string]store.OrgRole          // user → role
-	sorted     []resKey                          // every resource in order; nil when stale
+	orgRoles   map[string]store.OrgRole // user → role
+	sorted     []resKey                 // every resource in order; nil when stale
 	// userNames and groupNames are what explanations call users and
 	// groups (userName, displayName); an id missing from them is shown as
 	// the id.
@@ -119,8 +127,6 @@ func newIndex() *index {
 		groups:     map[string]map[string]struct{}{},
 		workspaces: map[string]*workspaceEntry{},
 		folders:    map[string]*folderEntry{},
-		grants:     map[resKey]map[string]store.Role{},
-		members:    map[resKey]map[string][]memberRow{},
 		orgRoles:   map[string]store.OrgRole{},
 		userNames:  map[string]string{},
 		groupNames: map[string]string{},
@@ -194,35 +200,52 @@ func (x *index) addFolder(id, ws, name string, home bool, access store.TeamAcces
 	x.sorted = nil
 }
 
-func (x *index) removeResource(k resKey) {
-	delete(x.grants, k)
-	delete(x.members, k)
-	x.sorted = nil
+// on returns the grants and members of a workspace or folder, nil when the
+// index does not hold it.
+func (x *index) on(k resKey) *grantsAndMembers {
+	if k.t == store.ResourceWorkspace {
+		if w := x.workspaces[k.id]; w != nil {
+			return &w.grantsAndMembers
+		}
+	} else if f := x.folders[k.id]; f != nil {
+		return &f.grantsAndMembers
+	}
+	return nil
 }
 
-func (x *index) setGrant(k resKey, g string, r store.Role) {
-	m := x.grants[k]
-	if m == nil {
-		m = map[string]store.Role{}
-		x.grants[k] = m
+// setGrant records a grant; false when the resource is not in the index.
+func (x *index) setGrant(k resKey, g string, r store.Role) bool {
+	e := x.on(k)
+	if e == nil {
+		return false
 	}
-	m[g] = r
+	if e.grants == nil {
+		e.grants = map[string]store.Role{}
+	}
+	e.grants[g] = r
+	return true
 }
 
-func (x *index) setMember(k resKey, u, origin string, r store.Role) {
-	m := x.members[k]
-	if m == nil {
-		m = map[string][]memberRow{}
-		x.members[k] = m
+// setMember records a membership; false when the resource is not in the
+// index.
+func (x *index) setMember(k resKey, u, origin string, r store.Role) bool {
+	e := x.on(k)
+	if e == nil {
+		return false
 	}
+	if e.members == nil {
+		e.members = map[string][]memberRow{}
+	}
+	m := e.members
 	rows := m[u]
 	for i := range rows {
 		if rows[i].origin == origin {
 			rows[i].role = r
-			return
+			return true
 		}
 	}
 	m[u] = append(rows, memberRow{origin, r})
+	return true
 }
 
 func (x *index) setOrgRole(u string, r store.OrgRole) {
@@ -349,8 +372,11 @@ func (x *index) apply(e store.Event) error {
 		for _, g := range u.groups {
 			delete(x.groups[g], id)
 		}
-		for _, m := range x.members {
-			delete(m, id)
+		for _, w := range x.workspaces {
+			delete(w.members, id)
+		}
+		for _, f := range x.folders {
+			delete(f.members, id)
 		}
 		delete(x.orgRoles, id)
 		delete(x.users, id)
@@ -374,8 +400,11 @@ func (x *index) apply(e store.Event) error {
 		}
 		delete(x.groups, id)
 		delete(x.groupNames, id)
-		for _, m := range x.grants {
-			delete(m, id)
+		for _, w := range x.workspaces {
+			delete(w.grants, id)
+		}
+		for _, f := range x.folders {
+			delete(f.grants, id)
 		}
 	case "workspace.created":
 		x.workspaces[id] = &workspaceEntry{name: d.Name, home: d.HomeFolderID, folders: map[string]struct{}{}}
@@ -383,10 +412,9 @@ func (x *index) apply(e store.Event) error {
 	case "workspace.deleted":
 		for _, f := range d.Folders {
 			delete(x.folders, f)
-			x.removeResource(resKey{store.ResourceFolder, f})
 		}
 		delete(x.workspaces, id)
-		x.removeResource(resKey{store.ResourceWorkspace, id})
+		x.sorted = nil
 	case "folder.created":
 		x.addFolder(id, d.WorkspaceID, d.Name, d.IsHome, d.TeamAccess)
 	case "folder.updated":
@@ -408,15 +436,23 @@ func (x *index) apply(e store.Event) error {
 			}
 		}
 		delete(x.folders, id)
-		x.removeResource(resKey{store.ResourceFolder, id})
+		x.sorted = nil
 	case "grant.created", "grant.updated":
-		x.setGrant(resKey{d.ResourceType, d.ResourceID}, d.GroupID, store.Role(d.Role))
+		if !x.setGrant(resKey{d.ResourceType, d.ResourceID}, d.GroupID, store.Role(d.Role)) {
+			return errReload{"grant on an unknown " + string(d.ResourceType) + " " + d.ResourceID}
+		}
 	case "grant.deleted":
-		delete(x.grants[resKey{d.ResourceType, d.ResourceID}], d.GroupID)
+		if e := x.on(resKey{d.ResourceType, d.ResourceID}); e != nil {
+			delete(e.grants, d.GroupID)
+		}
 	case "member.added", "member.joined", "member.role_changed":
-		x.setMember(resKey{d.ResourceType, d.ResourceID}, d.UserID, d.Origin, store.Role(d.Role))
+		if !x.setMember(resKey{d.ResourceType, d.ResourceID}, d.UserID, d.Origin, store.Role(d.Role)) {
+			return errReload{"member of an unknown " + string(d.ResourceType) + " " + d.ResourceID}
+		}
 	case "member.removed":
-		delete(x.members[resKey{d.ResourceType, d.ResourceID}], d.UserID)
+		if e := x.on(resKey{d.ResourceType, d.ResourceID}); e != nil {
+			delete(e.members, d.UserID)
+		}
 	case "org.role_set":
 		x.setOrgRole(d.UserID, store.OrgRole(d.Role))
 	case "org.role_removed":
@@ -502,12 +538,17 @@ func (x *index) resolve(uid string, k resKey, explain bool) result {
 		}
 		return r
 	}
-	x.consider(&r, uid, u, k, false, explain)
-	if k.t == store.ResourceFolder {
-		f := x.folders[k.id]
-		if f != nil && f.access == store.TeamAccessWorkspace {
-			x.consider(&r, uid, u, resKey{store.ResourceWorkspace, f.ws}, true, explain)
-		} else if f != nil && r.level == LevelNone {
+	if k.t == store.ResourceWorkspace {
+		if w := x.workspaces[k.id]; w != nil {
+			x.consider(&r, uid, u, k, &w.grantsAndMembers, false, explain)
+		}
+	} else if f := x.folders[k.id]; f != nil {
+		x.consider(&r, uid, u, k, &f.grantsAndMembers, false, explain)
+		if f.access == store.TeamAccessWorkspace {
+			if w := x.workspaces[f.ws]; w != nil {
+				x.consider(&r, uid, u, resKey{store.ResourceWorkspace, f.ws}, &w.grantsAndMembers, true, explain)
+			}
+		} else if r.level == LevelNone {
 			r.denial = DenyNoGrant + denyInviteOnly
 		}
 	}
@@ -519,7 +560,7 @@ func (x *index) resolve(uid string, k resKey, explain bool) result {
 
 // consider adds what grants and memberships on resource on give user u;
 // inherited marks a workspace considered for a folder that follows it.
-func (x *index) consider(r *result, uid string, u *userEntry, on resKey, inherited, explain bool) {
+func (x *index) consider(r *result, uid string, u *userEntry, on resKey, e *grantsAndMembers, inherited, explain bool) {
 	note := func(lv Level, reason Reason) {
 		if lv > r.level {
 			r.level = lv
@@ -529,9 +570,13 @@ func (x *index) consider(r *result, uid string, u *userEntry, on resKey, inherit
 			r.reasons = append(r.reasons, reason)
 		}
 	}
-	if gs := x.grants[on]; len(gs) > 0 {
-		// Walk the shorter side: the user's groups or the resource's grants.
-		if len(gs) <= len(u.groups) {
+	if gs := e.grants; len(gs) > 0 {
+		// Walk the user's groups, looking each up in the resource's small
+		// grant map, unless the user is in far more groups than the
+		// resource has grants: a lookup in a group's member map (thousands
+		// of entries, cold in cache at 100,000 users) costs several times
+		// one in a grant map that the batch keeps warm.
+		if len(u.groups) > 8*len(gs) {
 			for g, role := range gs {
 				if _, in := x.groups[g][uid]; in {
 					note(LevelOf(role), Reason{Kind: "grant", Role: string(role), GroupID: g, GroupName: x.groupNames[g]})
@@ -545,7 +590,7 @@ func (x *index) consider(r *result, uid string, u *userEntry, on resKey, inherit
 			}
 		}
 	}
-	for _, m := range x.members[on][uid] {
+	for _, m := range e.members[uid] {
 		g, viaGroup := strings.CutPrefix(m.origin, store.OriginGroupPrefix)
 		if viaGroup && x.org.Settings.GroupRemoval != store.GroupRemovalKeep && !x.groupEligible(uid, g, on) {
 			// Under revoke a joined-through-group membership lasts only as
@@ -566,13 +611,17 @@ func (x *index) groupEligible(uid, g string, k resKey) bool {
 	if _, in := x.groups[g][uid]; !in {
 		return false
 	}
-	if _, ok := x.grants[k][g]; ok {
-		return true
+	if e := x.on(k); e != nil {
+		if _, ok := e.grants[g]; ok {
+			return true
+		}
 	}
 	if k.t == store.ResourceFolder {
 		if f := x.folders[k.id]; f != nil && f.access == store.TeamAccessWorkspace {
-			_, ok := x.grants[resKey{store.ResourceWorkspace, f.ws}][g]
-			return ok
+			if w := x.workspaces[f.ws]; w != nil {
+				_, ok := w.grants[g]
+				return ok
+			}
 		}
 	}
 	return false
