@@ -50,7 +50,7 @@ func (h *Handler) evaluation(w http.ResponseWriter, r *http.Request, orgID strin
 	if err := decode(r, &req, expectsEvaluation); err != nil {
 		return err
 	}
-	if err := req.validate("the request", needSubjectID|needAction|needResourceID, false); err != nil {
+	if err := req.validate(at("the request"), needSubjectID|needAction|needResourceID, false); err != nil {
 		return err
 	}
 	ev := h.evaluator(r.Context(), orgID)
@@ -76,7 +76,7 @@ func (h *Handler) evaluations(w http.ResponseWriter, r *http.Request, orgID stri
 	if len(req.Evaluations) == 0 {
 		// Without evaluations the request is a single evaluation, and so
 		// is its answer.
-		if err := req.evaluation.validate("the request", needSubjectID|needAction|needResourceID, false); err != nil {
+		if err := req.evaluation.validate(at("the request"), needSubjectID|needAction|needResourceID, false); err != nil {
 			return err
 		}
 		d, err := ev.evaluate(req.evaluation)
@@ -93,7 +93,7 @@ func (h *Handler) evaluations(w http.ResponseWriter, r *http.Request, orgID stri
 	// is refused whole rather than answered in part.
 	for i := range req.Evaluations {
 		req.Evaluations[i] = req.Evaluations[i].withDefaults(req.evaluation)
-		if err := req.Evaluations[i].validate(where(i), needSubjectID|needAction|needResourceID, true); err != nil {
+		if err := req.Evaluations[i].validate(evaluationAt(i), needSubjectID|needAction|needResourceID, true); err != nil {
 			return err
 		}
 	}

@@ -65,7 +65,7 @@ const (
 // are present and that objects are objects; where names the request part
 // in messages ("the request", "evaluations[2]"). batch says that a missing
 // key could have come from the request's defaults.
-func (e evaluation) validate(where string, n need, batch bool) error {
+func (e evaluation) validate(where loc, n need, batch bool) error {
 	missing := func(key string) error {
 		if batch {
 			return fault.Invalidf("%s has no %q and the request gives no default %q: every evaluation needs a subject, an action and a resource", where, key, key)
@@ -75,7 +75,7 @@ func (e evaluation) validate(where string, n need, batch bool) error {
 	if e.Subject == nil {
 		return missing("subject")
 	}
-	if err := e.Subject.validate(where+".subject", n&needSubjectID != 0); err != nil {
+	if err := e.Subject.validate(where.in(".subject"), n&needSubjectID != 0); err != nil {
 		return err
 	}
 	if n&needAction != 0 {
@@ -85,17 +85,17 @@ func (e evaluation) validate(where string, n need, batch bool) error {
 		if e.Action.Name == "" {
 			return fault.Invalidf("%s.action has no \"name\": an action is {\"name\": \"view\"}, with \"check\" or \"edit\" as the other names roster knows", where)
 		}
-		if err := object(e.Action.Properties, where+".action.properties"); err != nil {
+		if err := object(e.Action.Properties, where.in(".action.properties")); err != nil {
 			return err
 		}
 	}
 	if e.Resource == nil {
 		return missing("resource")
 	}
-	if err := e.Resource.validate(where+".resource", n&needResourceID != 0); err != nil {
+	if err := e.Resource.validate(where.in(".resource"), n&needResourceID != 0); err != nil {
 		return err
 	}
-	return object(e.Context, where+".context")
+	return object(e.Context, where.in(".context"))
 }
 
 func requiredKeys(n need) string {
@@ -105,19 +105,19 @@ func requiredKeys(n need) string {
 	return "it needs a subject, an action and a resource"
 }
 
-func (x *entity) validate(where string, needID bool) error {
+func (x *entity) validate(where loc, needID bool) error {
 	if x.Type == "" {
 		return fault.Invalidf("%s has no \"type\"", where)
 	}
 	if needID && x.ID == "" {
 		return fault.Invalidf("%s has no \"id\"", where)
 	}
-	return object(x.Properties, where+".properties")
+	return object(x.Properties, where.in(".properties"))
 }
 
 // object checks that a raw value, when present, is a JSON object (null
 // counts as absent).
-func object(raw json.RawMessage, where string) error {
+func object(raw json.RawMessage, where loc) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] == '{' || string(raw) == "null" {
 		return nil
@@ -146,7 +146,7 @@ const (
 // semantic returns the request's evaluations_semantic, execute_all when
 // none is given. Other options are ignored, as the specification allows.
 func (req *evaluationsRequest) semantic() (semantic, error) {
-	if err := object(req.Options, "options"); err != nil {
+	if err := object(req.Options, at("options")); err != nil {
 		return "", err
 	}
 	var o struct {
@@ -246,4 +246,37 @@ func actionRole(name string) (store.Role, error) {
 }
 
 // where names evaluation i of a batch in messages.
-func where(i int) string { return fmt.Sprintf("evaluations[%d]", i) }
+// A loc names a place in a request for error messages: "the request",
+// "evaluations[3]", followed by up to two member paths. It is built as a
+// value and only formatted when a message needs it, so validating a batch
+// costs no allocation.
+type loc struct {
+	base   string
+	index  int // evaluations[index] when base is ""
+	f1, f2 string
+}
+
+// at is the place named base.
+func at(base string) loc { return loc{base: base} }
+
+// evaluationAt is the place of the batch's i-th evaluation.
+func evaluationAt(i int) loc { return loc{index: i} }
+
+// in returns the place of member path p inside l.
+func (l loc) in(p string) loc {
+	if l.f1 == "" {
+		l.f1 = p
+	} else {
+		l.f2 = p
+	}
+	return l
+}
+
+// String formats the place.
+func (l loc) String() string {
+	base := l.base
+	if base == "" {
+		base = fmt.Sprintf("evaluations[%d]", l.index)
+	}
+	return base + l.f1 + l.f2
+}

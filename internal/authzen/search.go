@@ -104,7 +104,7 @@ type token struct {
 func (req *searchRequest) paging(orgID, search string) (paging, error) {
 	p := paging{limit: DefaultPageSize}
 	if req.Page != nil {
-		if err := object(req.Page.Properties, "page.properties"); err != nil {
+		if err := object(req.Page.Properties, at("page.properties")); err != nil {
 			return p, err
 		}
 		if l := req.Page.Limit; l != nil {
@@ -187,7 +187,7 @@ func readSearch(r *http.Request, n need, expects string) (*searchRequest, error)
 	if err := decode(r, &req, expects); err != nil {
 		return nil, err
 	}
-	if err := req.validate("the request", n, false); err != nil {
+	if err := req.validate(at("the request"), n, false); err != nil {
 		return nil, err
 	}
 	return &req, nil
