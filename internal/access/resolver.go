@@ -82,6 +82,15 @@ type orgCache struct {
 	lastPoll atomic.Int64 // unix nanoseconds of the last catch-up
 	mu       sync.RWMutex // guards idx's contents
 	idx      *index
+
+	loadMu  sync.Mutex // guards loading
+	loading *load      // the first load in progress; nil when none runs
+}
+
+// A load is one run of an organization's first load.
+type load struct {
+	done chan struct{} // closed when it ends
+	err  error         // set before done is closed
 }
 
 func (r *Resolver) now() time.Time {
@@ -125,6 +134,21 @@ func (r *Resolver) Refresh(ctx context.Context, orgID string) error {
 // ensure brings the index as far forward as the rules in the type's
 // comment require.
 func (r *Resolver) ensure(ctx context.Context, orgID string, c *orgCache, force bool) error {
+	if !c.loaded.Load() {
+		// The first load of a large organization can take longer than a
+		// client waits. It runs on its own, so a client that hangs up
+		// does not throw it away (every retry would start over, and none
+		// would finish); the request waits for it or for its own end.
+		l := r.firstLoad(ctx, orgID, c)
+		select {
+		case <-l.done:
+			if l.err != nil && !c.loaded.Load() {
+				return l.err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if force || !c.loaded.Load() || c.dirty.Load() {
 		c.refresh.Lock()
 		defer c.refresh.Unlock()
@@ -151,6 +175,32 @@ func (r *Resolver) ensure(ctx context.Context, orgID string, c *orgCache, force 
 	return nil
 }
 
+// firstLoad joins the load of an organization not yet in memory, or
+// starts it. Writes that commit while it runs set dirty, so the caller's
+// next step catches up with them.
+func (r *Resolver) firstLoad(ctx context.Context, orgID string, c *orgCache) *load {
+	c.loadMu.Lock()
+	defer c.loadMu.Unlock()
+	if c.loading != nil {
+		return c.loading
+	}
+	l := &load{done: make(chan struct{})}
+	c.loading = l
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		c.refresh.Lock()
+		if !c.loaded.Load() {
+			l.err = r.catchUp(ctx, orgID, c)
+		}
+		c.refresh.Unlock()
+		c.loadMu.Lock()
+		c.loading = nil
+		c.loadMu.Unlock()
+		close(l.done)
+	}()
+	return l
+}
+
 func (r *Resolver) logger() *slog.Logger {
 	if r.Logger != nil {
 		return r.Logger
@@ -162,8 +212,18 @@ func (r *Resolver) logger() *slog.Logger {
 // cheaper than replaying them.
 const maxCatchUp = 20000
 
+// catchUpTimeout bounds one catch-up, which no longer ends with the request
+// that started it.
+const catchUpTimeout = 2 * time.Minute
+
 // catchUp moves the index to the log's end; the caller holds c.refresh.
+// The work outlives the request that triggered it: loading a large
+// organization can take longer than a client waits, and if a client that
+// hangs up cancelled it, every retry would start the load over and none
+// would finish while the others queued behind the lock.
 func (r *Resolver) catchUp(ctx context.Context, orgID string, c *orgCache) (err error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), catchUpTimeout)
+	defer cancel()
 	c.dirty.Store(false) // an Invalidate from now on asks for another catch-up
 	c.lastPoll.Store(r.now().UnixNano())
 	defer func() {
@@ -435,10 +495,14 @@ func (r *Resolver) ResourceAccess(ctx context.Context, orgID string, rt store.Re
 		var sets []map[string]struct{}
 		var memberSets []map[string][]memberRow
 		add := func(k resKey) {
-			for g := range x.grants[k] {
+			e := x.on(k)
+			if e == nil {
+				return
+			}
+			for g := range e.grants {
 				sets = append(sets, x.groups[g])
 			}
-			memberSets = append(memberSets, x.members[k])
+			memberSets = append(memberSets, e.members)
 		}
 		add(k)
 		if rt == store.ResourceFolder {
