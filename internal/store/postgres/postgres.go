@@ -41,6 +41,7 @@ var Dialect = sqlstore.Dialect{
 	// time: running concurrent writes in one transaction makes one flush
 	// serve them all.
 	GroupCommit:   true,
+	WritableCTE:   true,
 	NotifyRevoked: notifyRevoked,
 	// An arbitrary constant shared by every roster instance.
 	LockMigrations:   "SELECT pg_advisory_lock(7265737465)",
@@ -62,7 +63,8 @@ type Options struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// AnalyzeInterval is how often roster looks for tables whose planner
-	// statistics are stale (see analyzer); 10 s when zero.
+	// statistics describe a near-empty table (see analyzer); 1 s when
+	// zero. Other stale statistics are looked for every tenth time.
 	AnalyzeInterval time.Duration
 	// Committers is how many group-commit transactions run at once
 	// (sqlstore.Dialect.Committers); DefaultCommitters when zero.
@@ -97,7 +99,7 @@ func Open(ctx context.Context, url string, o Options) (*sqlstore.DB, error) {
 	}
 	interval := o.AnalyzeInterval
 	if interval <= 0 {
-		interval = 10 * time.Second
+		interval = time.Second
 	}
 	stop := analyzer(db, interval)
 	d := Dialect
@@ -110,10 +112,12 @@ func Open(ctx context.Context, url string, o Options) (*sqlstore.DB, error) {
 
 // staleTables lists roster's tables changed by more than a tenth since
 // their statistics were last gathered (at least 500 rows), or never
-// analyzed and holding rows: autovacuum's own threshold.
+// analyzed and holding rows: autovacuum's own threshold. Unless $1 is true,
+// only those whose statistics describe fewer than 1,000 rows.
 const staleTables = `SELECT quote_ident(schemaname) || '.' || quote_ident(relname) FROM pg_stat_user_tables
 	WHERE schemaname = current_schema()
-	AND n_mod_since_analyze > GREATEST(500, 0.1 * GREATEST(n_live_tup, 0))`
+	AND n_mod_since_analyze > GREATEST(500, 0.1 * GREATEST(n_live_tup, 0))
+	AND ($1 OR n_live_tup - n_mod_since_analyze < 1000)`
 
 // analyzer keeps planner statistics current, returning a function that
 // stops it. Autovacuum does this, but it may be off (it is on some managed
@@ -124,16 +128,26 @@ const staleTables = `SELECT quote_ident(schemaname) || '.' || quote_ident(relnam
 // the organization through an index on (org_id, display_name_key), and
 // user creates fell under 100/s by 20,000 users. ANALYZE invalidates those
 // plans. With autovacuum on this mostly finds nothing to do.
+//
+// Near-empty tables are looked at every interval (a second): until their
+// first statistics each check reads more of the organization, and looking
+// every 10 s let the first 10 s of an initial sync slow down as the users
+// table grew. The 10% rule runs every tenth interval: run every second it
+// re-analyzed a growing table every two seconds, a tenth of the machine
+// during a sync.
 func analyzer(db *sql.DB, interval time.Duration) func() {
+	n := 0
 	return sqlstore.Every(interval, func() {
+		n++
 		// Failures are retried next time.
-		analyzeStale(context.Background(), db)
+		analyzeStale(context.Background(), db, n%10 == 0)
 	})
 }
 
-// analyzeStale runs ANALYZE on each table staleTables names.
-func analyzeStale(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, staleTables)
+// analyzeStale runs ANALYZE on each table staleTables names; all says
+// whether tables with statistics of 1,000 rows or more are included.
+func analyzeStale(ctx context.Context, db *sql.DB, all bool) error {
+	rows, err := db.QueryContext(ctx, staleTables, all)
 	if err != nil {
 		return fmt.Errorf("find stale statistics: %w", err)
 	}

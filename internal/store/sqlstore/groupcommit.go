@@ -133,8 +133,8 @@ func (s *DB) runBatch(batch []*job) {
 var errWriteFailed = errors.New("a write of the batch failed")
 
 // tryBatch runs the batch optimistically: one transaction with no
-// savepoints, and each organization's events numbered with one counter
-// update at the end. Writes almost never fail (a failure is a 4xx the
+// savepoints, the writes' deferred rows sent together (rowBuffer), and
+// each organization's events numbered with one counter update at the end. Writes almost never fail (a failure is a 4xx the
 // caller sees), and savepoints are not free: SQLite copies every page a
 // savepoint first touches into its journal, which cost about a tenth of a
 // user create. So a failed write rolls the whole batch back
@@ -142,11 +142,10 @@ var errWriteFailed = errors.New("a write of the batch failed")
 // isolation: its write's error is the result.
 func (s *DB) tryBatch(batch []*job, results []error) error {
 	ctx := context.Background()
-	sqlTx, now, err := s.beginBatch(ctx, results)
-	if err != nil {
-		return err
-	}
-	defer sqlTx.Rollback() //nolint:errcheck // no-op after Commit
+	clear(results)
+	now := s.clock()
+	lt := &lazyTx{w: s.w}
+	defer lt.rollback()
 	// failed decides what a write's failure means for the batch.
 	failed := func(err error) error {
 		switch {
@@ -160,9 +159,16 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 	}
 	var pending []stamped
 	deltas := map[string]counts{}
+	var rows *rowBuffer
+	if len(batch) > 1 {
+		rows = &rowBuffer{}
+	}
 	for _, j := range batch {
-		t := &tx{Tx: sqlTx, s: s, now: now}
+		t := &tx{s: s, now: now, rows: rows, lazy: lt}
 		if err := j.fn(t); err != nil {
+			if lt.err != nil {
+				return fmt.Errorf("begin: %w", lt.err)
+			}
 			return failed(err)
 		}
 		for _, e := range t.events {
@@ -170,10 +176,18 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 		}
 		deltas[j.orgID] = deltas[j.orgID].add(t.counts)
 	}
-	if err := appendStamped(ctx, &tx{Tx: sqlTx, s: s, now: now}, pending, deltas); err != nil {
+	end := &tx{s: s, now: now, rows: rows, lazy: lt}
+	committed, err := end.endBatch(ctx, rows, pending, deltas)
+	if err != nil {
+		if lt.err != nil {
+			return fmt.Errorf("begin: %w", lt.err)
+		}
 		return failed(err)
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if committed || lt.tx == nil {
+		return nil // the end statement was the transaction, or nothing was written
+	}
+	if err := lt.tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 )
 
@@ -139,26 +140,102 @@ func (p *pool) closeStmts() {
 // prepared runs unprepared this once: preparing it now would need a second
 // connection while the transaction holds one.
 
-// ExecContext runs q in the transaction with a prepared statement.
+// ExecContext runs q in the transaction with a prepared statement, after
+// the rows the batch deferred.
 func (t *tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if st := t.s.w.cached(q); st != nil {
-		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	if err := t.sendRows(ctx); err != nil {
+		return nil, err
 	}
-	return t.Tx.ExecContext(ctx, q, args...)
+	return t.execNow(ctx, q, args...)
 }
 
-// QueryContext runs q in the transaction with a prepared statement.
+// execNow runs q in the transaction with a prepared statement.
+func (t *tx) execNow(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	sqlTx, err := t.sqlTx()
+	if err != nil {
+		return nil, err
+	}
+	if st := t.s.w.cached(q); st != nil {
+		return sqlTx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return sqlTx.ExecContext(ctx, q, args...)
+}
+
+// QueryContext runs q in the transaction with a prepared statement, after
+// the rows the batch deferred.
 func (t *tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st := t.s.w.cached(q); st != nil {
-		return t.Tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if err := t.sendRows(ctx); err != nil {
+		return nil, err
 	}
-	return t.Tx.QueryContext(ctx, q, args...)
+	sqlTx, err := t.sqlTx()
+	if err != nil {
+		return nil, err
+	}
+	if st := t.s.w.cached(q); st != nil {
+		return sqlTx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return sqlTx.QueryContext(ctx, q, args...)
 }
 
-// QueryRowContext runs q in the transaction with a prepared statement.
+// QueryRowContext runs q in the transaction with a prepared statement, after
+// the rows the batch deferred. A *sql.Row cannot carry their error: it stays
+// in the buffer, and the batch fails before it commits.
 func (t *tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := t.s.w.cached(q); st != nil {
-		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	t.sendRows(ctx) //nolint:errcheck // kept in t.rows.err, checked by tryBatch
+	sqlTx, err := t.sqlTx()
+	if err != nil {
+		// The transaction could not begin. A *sql.Row cannot be made to
+		// carry that error, so this one carries a cancelled context's;
+		// tryBatch reports the begin error itself (lazyTx.err).
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		return t.s.w.DB.QueryRowContext(cancelled, q, args...)
 	}
-	return t.Tx.QueryRowContext(ctx, q, args...)
+	if st := t.s.w.cached(q); st != nil {
+		return sqlTx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return sqlTx.QueryRowContext(ctx, q, args...)
+}
+
+// sqlTx returns the database transaction, beginning a batch's lazily
+// begun one at its first statement.
+func (t *tx) sqlTx() (*sql.Tx, error) {
+	if t.Tx == nil && t.lazy != nil {
+		sqlTx, err := t.lazy.begin()
+		if err != nil {
+			return nil, err
+		}
+		t.Tx = sqlTx
+	}
+	if t.Tx == nil {
+		return nil, errors.New("write outside a transaction")
+	}
+	return t.Tx, nil
+}
+
+// A lazyTx is the transaction of an optimistic batch, begun by its first
+// statement. A batch whose writes only defer rows sends nothing before its
+// end, and on PostgreSQL that end is one statement (endBatch), which then
+// runs on its own, without BEGIN and COMMIT: two round trips fewer for
+// every batch of creates.
+type lazyTx struct {
+	w   *pool
+	tx  *sql.Tx
+	err error // why begin failed; the batch fails with it
+}
+
+func (l *lazyTx) begin() (*sql.Tx, error) {
+	if l.tx == nil && l.err == nil {
+		// Statements of a batch never run with a caller's context (see
+		// committer).
+		l.tx, l.err = l.w.BeginTx(context.Background(), nil)
+	}
+	return l.tx, l.err
+}
+
+// rollback ends a transaction that was begun and not committed.
+func (l *lazyTx) rollback() {
+	if l.tx != nil {
+		l.tx.Rollback() //nolint:errcheck // no-op after Commit
+	}
 }

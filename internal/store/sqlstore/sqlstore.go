@@ -49,6 +49,9 @@ type Dialect struct {
 	// key through the fold index instead, scanning every user's value for
 	// each user (quadratic: 24 s for 20,000 users).
 	ValuesByUser string
+	// WritableCTE reports data-modifying WITH and unnest (PostgreSQL): a
+	// group-commit batch then ends with one statement (see endBatch).
+	WritableCTE bool
 	// GroupCommit runs concurrent write transactions together in one
 	// database transaction (see committer): one commit then serves many
 	// writes. It suits engines where writers queue anyway: SQLite's single
@@ -247,6 +250,12 @@ type tx struct {
 	// organization (negative: removed); appendStamped applies it to the
 	// organization's row with the event counter.
 	counts counts
+	// rows, in an optimistic batch of several writes, holds the inserts
+	// its writes defer (see rowBuffer); nil sends every statement at once.
+	rows *rowBuffer
+	// lazy, in an optimistic batch, begins the transaction at the first
+	// statement; Tx is nil until then.
+	lazy *lazyTx
 }
 
 // counts are changes to an organization's numbers of users and groups.

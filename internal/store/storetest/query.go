@@ -320,6 +320,55 @@ func testConcurrentUserNames(t *testing.T, s store.Store) {
 	}
 }
 
+// testConcurrentCreatesKeepValues races creates that all succeed, so the
+// committer runs them in shared batches (where their rows are sent
+// together): each user must be found by its own indexed values, and only
+// by them, and counted once.
+func testConcurrentCreatesKeepValues(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := mustOrg(t, s)
+	const writers = 48
+	var wg sync.WaitGroup
+	ids := make([]string, writers)
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			u := store.User{OrgID: o.ID, ID: id("u"), UserName: fmt.Sprintf("batch%d", i), Active: true, Attributes: json.RawMessage(`{}`),
+				Values: []store.Value{
+					{Attr: "emails", Elem: 0, Sub: "value", Str: fmt.Sprintf("b%d@example.com", i)},
+					{Attr: "emails", Elem: 1, Sub: "value", Str: fmt.Sprintf("b%d@work.example.com", i)},
+					{Attr: "title", Str: fmt.Sprintf("Title %d", i)},
+				}}
+			if _, err := s.CreateUser(ctx, cli, u); err != nil {
+				t.Errorf("CreateUser %s: %v", u.UserName, err)
+				return
+			}
+			ids[i] = u.ID
+		}()
+	}
+	wg.Wait()
+	for i, uid := range ids {
+		for _, c := range []store.Cmp{
+			eq("emails", "value", fmt.Sprintf("B%d@WORK.example.com", i)),
+			eq("title", "", fmt.Sprintf("title %d", i)),
+		} {
+			p, err := s.QueryUsers(ctx, o.ID, store.Query{Filter: c, Limit: 10})
+			if err != nil || len(p.Items) != 1 || p.Items[0].ID != uid {
+				t.Errorf("%s %s %v found %d users (err %v); want batch%d alone", c.Field.Attr, c.Op, c.Value, len(p.Items), err, i)
+			}
+		}
+	}
+	p, err := s.QueryUsers(ctx, o.ID, store.Query{})
+	if err != nil || p.Total != writers {
+		t.Errorf("total after %d concurrent creates: %d (err %v)", writers, p.Total, err)
+	}
+	ev := events(t, s, o.ID)
+	if n := len(slices.DeleteFunc(eventTypes(ev), func(t string) bool { return t != "user.created" })); n != writers {
+		t.Errorf("%d user.created events for %d creates", n, writers)
+	}
+}
+
 // testConcurrentMixedWrites races succeeding and failing writes of two
 // organizations, so the committer batches them together: the failures must
 // leave nothing, the successes everything, and each organization's events

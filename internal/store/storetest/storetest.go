@@ -68,6 +68,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentMemberAdds", testConcurrentMemberAdds},
 		{"ConcurrentUserNames", testConcurrentUserNames},
 		{"ConcurrentMixedWrites", testConcurrentMixedWrites},
+		{"ConcurrentCreatesKeepValues", testConcurrentCreatesKeepValues},
 		{"AccessStore", testAccessStore},
 		{"GroupNameUniqueFolded", testGroupNameUnique},
 		{"ManagerReference", testManagerReference},
