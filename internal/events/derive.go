@@ -110,7 +110,13 @@ func (d *Deriver) Run(ctx context.Context) error {
 }
 
 // Derive claims the organizations with events to derive and serves each
-// for a time slice; it reports whether there was anything to do.
+// for a time slice; it reports whether work is left that could not wait for
+// the next poll: an organization whose slice ended before its events did.
+// One that was caught up waits for the poll even if events arrived since:
+// during an initial sync a deriver that went straight back to it would
+// claim and move its cursor after every commit, a write each time through
+// the organization's committer, which then could not batch the sync's
+// creates into one statement.
 func (d *Deriver) Derive(ctx context.Context) (bool, error) {
 	lease := d.Lease
 	if lease == 0 {
@@ -127,22 +133,26 @@ func (d *Deriver) Derive(ctx context.Context) (bool, error) {
 	}
 	var errs []error
 	start := time.Now()
+	busy := false
 	for i, c := range claims {
 		if i > 0 && time.Since(start) > lease/2 {
 			// The leases left would run out before their turn; the next
 			// claim renews them.
+			busy = true
 			break
 		}
-		if err := d.deriveOrg(ctx, c.Cursor, time.Now().Add(slice)); err != nil && !errors.Is(err, errMoved) {
+		more, err := d.deriveOrg(ctx, c.Cursor, time.Now().Add(slice))
+		if err != nil && !errors.Is(err, errMoved) {
 			errs = append(errs, err)
 		}
+		busy = busy || more
 	}
-	return len(claims) > 0, errors.Join(errs...)
+	return busy, errors.Join(errs...)
 }
 
 // deriveOrg reads the organization's events after cur until deadline and
-// appends what they cause.
-func (d *Deriver) deriveOrg(ctx context.Context, cur store.AccessCursor, deadline time.Time) error {
+// appends what they cause; more reports that the deadline came first.
+func (d *Deriver) deriveOrg(ctx context.Context, cur store.AccessCursor, deadline time.Time) (more bool, err error) {
 	org := cur.OrgID
 	// At least one round, however short the slice: every turn moves on.
 	for first := true; first || time.Now().Before(deadline) && ctx.Err() == nil; first = false {
@@ -152,17 +162,18 @@ func (d *Deriver) deriveOrg(ctx context.Context, cur store.AccessCursor, deadlin
 		}
 		evs, err := d.Store.ListEvents(ctx, org, base, 256)
 		if err != nil {
-			return fmt.Errorf("derive access of %s: %w", org, err)
+			return false, fmt.Errorf("derive access of %s: %w", org, err)
 		}
 		if len(evs) == 0 {
 			if cur.After != "" {
 				// The cause was purged by retention midway: nothing is left
 				// to read it by.
-				return d.record(ctx, &cur, store.AccessCursor{OrgID: org, Seq: cur.Seq}, nil, "")
+				return false, d.record(ctx, &cur, store.AccessCursor{OrgID: org, Seq: cur.Seq}, nil, "")
 			}
-			return nil
+			return false, nil
 		}
 		skipTo := cur
+		caused := false
 		for _, ev := range evs {
 			a, purge, ok := audience(ev)
 			if !ok {
@@ -171,22 +182,27 @@ func (d *Deriver) deriveOrg(ctx context.Context, cur store.AccessCursor, deadlin
 			}
 			if skipTo != cur {
 				if err := d.record(ctx, &cur, skipTo, nil, ""); err != nil {
-					return err
+					return false, err
 				}
 			}
 			done, err := d.cause(ctx, &cur, ev, a, purge, deadline)
 			if err != nil || !done {
-				return err
+				return err == nil, err
 			}
-			skipTo = cur
+			skipTo, caused = cur, true
 		}
 		if skipTo != cur {
 			if err := d.record(ctx, &cur, skipTo, nil, ""); err != nil {
-				return err
+				return false, err
 			}
 		}
+		if !caused && len(evs) < 256 {
+			// Caught up. (A cause appended access.changed events after
+			// these: the next round reads past them.)
+			return false, nil
+		}
 	}
-	return nil
+	return true, nil
 }
 
 // cause appends the access.changed of one event, a batch a transaction,
