@@ -139,19 +139,22 @@ var errWriteFailed = errors.New("a write of the batch failed")
 // savepoint first touches into its journal, which cost about a tenth of a
 // user create. So a failed write rolls the whole batch back
 // (errWriteFailed), and tryIsolated runs it again. A batch of one needs no
-// isolation: its write's error is the result.
+// isolation when its write fails by itself: that error is the result.
 func (s *DB) tryBatch(batch []*job, results []error) error {
 	ctx := context.Background()
 	clear(results)
 	now := s.clock()
 	lt := &lazyTx{w: s.w}
 	defer lt.rollback()
-	// failed decides what a write's failure means for the batch.
+	rows := &rowBuffer{}
+	// failed decides what a write's failure means for the batch. A batch
+	// of one whose write failed by itself has its result; a failure of
+	// rows it deferred is named only when the write runs isolated.
 	failed := func(err error) error {
 		switch {
 		case s.d.IsRetryable(err):
 			return err
-		case len(batch) == 1:
+		case len(batch) == 1 && rows.err == nil:
 			results[0] = err
 			return nil
 		}
@@ -159,10 +162,6 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 	}
 	var pending []stamped
 	deltas := map[string]counts{}
-	var rows *rowBuffer
-	if len(batch) > 1 {
-		rows = &rowBuffer{}
-	}
 	for _, j := range batch {
 		t := &tx{s: s, now: now, rows: rows, lazy: lt}
 		if err := j.fn(t); err != nil {
@@ -182,7 +181,12 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 		if lt.err != nil {
 			return fmt.Errorf("begin: %w", lt.err)
 		}
-		return failed(err)
+		if s.d.IsRetryable(err) {
+			return err
+		}
+		// The end sends what the writes deferred: which write failed is
+		// found by running them isolated.
+		return errWriteFailed
 	}
 	if committed || lt.tx == nil {
 		return nil // the end statement was the transaction, or nothing was written

@@ -21,7 +21,7 @@ import (
 // A deferred row that fails to insert (a duplicate userName, say) fails
 // the whole batch, which then runs again with each write isolated and its
 // statements sent as it makes them (tryIsolated), so every write gets its
-// own error. Only batches of more than one write defer.
+// own error; only the isolated run sends statements as it makes them.
 type rowBuffer struct {
 	tables []*rowTable
 	// err is the first failed send. A statement that cannot report it
