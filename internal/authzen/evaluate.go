@@ -98,6 +98,7 @@ func (h *Handler) evaluations(w http.ResponseWriter, r *http.Request, orgID stri
 		}
 	}
 	out := make([]decision, 0, len(req.Evaluations))
+	ev.contexts = make([]decisionContext, len(req.Evaluations))
 	for i, e := range req.Evaluations {
 		d, err := ev.evaluate(e)
 		if err != nil {
@@ -126,6 +127,20 @@ type evaluator struct {
 	ctx   context.Context
 	orgID string
 	users map[string]userLookup
+	// sentences holds the reason sentences made so far: a batch repeats a
+	// few ("denied: no grant …") many times.
+	sentences map[sentenceKey]string
+	// contexts, when set, are where a batch's decision contexts go: one
+	// allocation for the batch instead of one per evaluation.
+	contexts []decisionContext
+}
+
+// sentenceKey is what a decision's sentence depends on.
+type sentenceKey struct {
+	allowed      bool
+	role, action string
+	want         store.Role
+	denial       string
 }
 
 type userLookup struct {
@@ -173,7 +188,7 @@ func (ev *evaluator) decide(e evaluation) (decision, error) {
 	if err != nil {
 		return decision{}, err
 	}
-	return decision{Decision: d.Allowed, Context: explain(d, e.Action.Name, want)}, nil
+	return decision{Decision: d.Allowed, Context: ev.explain(d, e.Action.Name, want)}, nil
 }
 
 // userID returns the roster id of the user a subject names.
@@ -218,8 +233,19 @@ func lookupUser(ctx context.Context, dir Directory, orgID, idType, value string)
 }
 
 // explain turns a resolver decision into a decision context.
-func explain(d access.Decision, action string, want store.Role) *decisionContext {
-	c := &decisionContext{Role: d.Role, Reasons: reasons(d.Reasons)}
+func (ev *evaluator) explain(d access.Decision, action string, want store.Role) *decisionContext {
+	var c *decisionContext
+	if len(ev.contexts) > 0 {
+		c, ev.contexts = &ev.contexts[0], ev.contexts[1:]
+	} else {
+		c = new(decisionContext)
+	}
+	*c = decisionContext{Role: d.Role, Reasons: reasons(d.Reasons)}
+	k := sentenceKey{d.Allowed, d.Role, action, want, d.Denial}
+	if r, ok := ev.sentences[k]; ok {
+		c.Reason = r
+		return c
+	}
 	switch {
 	case d.Allowed:
 		c.Reason = "allowed: the user's role here is " + d.Role + ", which may " + action
@@ -227,6 +253,15 @@ func explain(d access.Decision, action string, want store.Role) *decisionContext
 		c.Reason = "denied: the user's role here is " + d.Role + "; " + action + " needs " + string(want) + " or above"
 	default:
 		c.Reason = "denied: " + d.Denial
+	}
+	if ev.contexts == nil {
+		return c // a single evaluation: nothing to share the sentence with
+	}
+	if ev.sentences == nil {
+		ev.sentences = map[sentenceKey]string{}
+	}
+	if len(ev.sentences) < 64 {
+		ev.sentences[k] = c.Reason
 	}
 	return c
 }

@@ -82,12 +82,53 @@ func (s *scanner) str() (string, bool) {
 		switch c := s.b[j]; {
 		case c == '"':
 			s.i = j + 1
-			return string(s.b[start:j]), true
+			return intern(s.b[start:j]), true
 		case c == '\\' || c < 0x20:
 			return "", false
 		}
 	}
 	return "", false
+}
+
+// intern returns b as a string, without allocating for the keys and the
+// type and action names every request repeats: a batch of 100 evaluations
+// spelled them a thousand times.
+func intern(b []byte) string {
+	switch string(b) { // compiled to comparisons; converts nothing
+	case "type":
+		return "type"
+	case "id":
+		return "id"
+	case "properties":
+		return "properties"
+	case "name":
+		return "name"
+	case "subject":
+		return "subject"
+	case "action":
+		return "action"
+	case "resource":
+		return "resource"
+	case "context":
+		return "context"
+	case "evaluations":
+		return "evaluations"
+	case "options":
+		return "options"
+	case "user":
+		return "user"
+	case "workspace":
+		return "workspace"
+	case "folder":
+		return "folder"
+	case "view":
+		return "view"
+	case "check":
+		return "check"
+	case "edit":
+		return "edit"
+	}
+	return string(b)
 }
 
 // object reads an object, calling member for each key with the scanner at
@@ -100,7 +141,8 @@ func (s *scanner) object(member func(key string) bool) bool {
 	if s.next('}') {
 		return true
 	}
-	var seen []string
+	var seenKeys [8]string // a request's objects have a few keys: no allocation
+	seen := seenKeys[:0]
 	for {
 		k, ok := s.str()
 		if !ok || !s.next(':') {
