@@ -113,8 +113,18 @@ func (t *tx) endBatchAtOnce(ctx context.Context, query func(ctx context.Context,
 		}
 	}
 	args := make([]any, 0, 32)
-	args = append(args, columns(users, userColumnTypes)...)
-	args = append(args, columns(values, valueColumnTypes)...)
+	for _, tc := range []struct {
+		tb    *rowTable
+		types []columnType
+	}{{users, userColumnTypes}, {values, valueColumnTypes}} {
+		cols, err := columns(tc.tb, tc.types)
+		if err != nil {
+			// A bug, not the client's doing; the isolated rerun still
+			// stores the writes, statement by statement.
+			return true, err
+		}
+		args = append(args, cols...)
+	}
 	d := deltas[orgID]
 	args = append(args, orgID, len(evs), d.users, d.groups)
 	evCols := make([][]*string, 7)
@@ -163,49 +173,74 @@ const (
 
 // columns turns a table's row-major values into one array per column, of
 // the Go type the driver sends as that column's array (nil values become
-// NULL elements). A nil table gives empty arrays.
-func columns(tb *rowTable, types []columnType) []any {
+// NULL text elements). A nil table gives empty arrays. A value of another
+// Go type than its column's is an error, never a silent zero.
+func columns(tb *rowTable, types []columnType) ([]any, error) {
 	n := 0
 	if tb != nil {
 		n = len(tb.args) / tb.width
 	}
 	out := make([]any, len(types))
 	for c, ty := range types {
+		var ok bool
 		switch ty {
 		case text:
 			col := make([]*string, n)
 			for r := range col {
-				if s, ok := tb.args[r*tb.width+c].(string); ok {
-					col[r] = &s
+				switch v := tb.args[r*tb.width+c].(type) {
+				case string:
+					col[r], ok = &v, true
+				case nil:
+					ok = true
+				default:
+					ok = false
+				}
+				if !ok {
+					break
 				}
 			}
 			out[c] = col
 		case boolean:
 			col := make([]bool, n)
+			ok = true
 			for r := range col {
-				col[r], _ = tb.args[r*tb.width+c].(bool)
+				if col[r], ok = tb.args[r*tb.width+c].(bool); !ok {
+					break
+				}
 			}
 			out[c] = col
 		case integer:
 			col := make([]int64, n)
+			ok = true
 			for r := range col {
 				switch v := tb.args[r*tb.width+c].(type) {
 				case int:
 					col[r] = int64(v)
 				case int64:
 					col[r] = v
+				default:
+					ok = false
+				}
+				if !ok {
+					break
 				}
 			}
 			out[c] = col
 		case timestamp:
 			col := make([]time.Time, n)
+			ok = true
 			for r := range col {
-				col[r], _ = tb.args[r*tb.width+c].(time.Time)
+				if col[r], ok = tb.args[r*tb.width+c].(time.Time); !ok {
+					break
+				}
 			}
 			out[c] = col
 		}
+		if !ok && n > 0 {
+			return nil, fmt.Errorf("deferred %q: column %d holds a value of the wrong type", tb.insert, c)
+		}
 	}
-	return out
+	return out, nil
 }
 
 // nonNil returns c, or an empty slice for a nil one, so the driver sends an
