@@ -185,62 +185,47 @@ func columns(tb *rowTable, types []columnType) ([]any, error) {
 		var ok bool
 		switch ty {
 		case text:
-			col := make([]*string, n)
-			for r := range col {
-				switch v := tb.args[r*tb.width+c].(type) {
-				case string:
-					col[r], ok = &v, true
-				case nil:
-					ok = true
-				default:
-					ok = false
+			out[c], ok = convertColumn(tb, c, n, func(v any) (*string, bool) {
+				if v == nil {
+					return nil, true
 				}
-				if !ok {
-					break
-				}
-			}
-			out[c] = col
+				s, ok := v.(string)
+				return &s, ok
+			})
 		case boolean:
-			col := make([]bool, n)
-			ok = true
-			for r := range col {
-				if col[r], ok = tb.args[r*tb.width+c].(bool); !ok {
-					break
-				}
-			}
-			out[c] = col
+			out[c], ok = convertColumn(tb, c, n, func(v any) (bool, bool) { b, ok := v.(bool); return b, ok })
 		case integer:
-			col := make([]int64, n)
-			ok = true
-			for r := range col {
-				switch v := tb.args[r*tb.width+c].(type) {
+			out[c], ok = convertColumn(tb, c, n, func(v any) (int64, bool) {
+				switch v := v.(type) {
 				case int:
-					col[r] = int64(v)
+					return int64(v), true
 				case int64:
-					col[r] = v
-				default:
-					ok = false
+					return v, true
 				}
-				if !ok {
-					break
-				}
-			}
-			out[c] = col
+				return 0, false
+			})
 		case timestamp:
-			col := make([]time.Time, n)
-			ok = true
-			for r := range col {
-				if col[r], ok = tb.args[r*tb.width+c].(time.Time); !ok {
-					break
-				}
-			}
-			out[c] = col
+			out[c], ok = convertColumn(tb, c, n, func(v any) (time.Time, bool) { t, ok := v.(time.Time); return t, ok })
 		}
-		if !ok && n > 0 {
+		if !ok {
 			return nil, fmt.Errorf("deferred %q: column %d holds a value of the wrong type", tb.insert, c)
 		}
 	}
 	return out, nil
+}
+
+// convertColumn is column c of tb's n rows, each value converted by conv; false
+// when a value does not convert.
+func convertColumn[T any](tb *rowTable, c, n int, conv func(any) (T, bool)) ([]T, bool) {
+	col := make([]T, n)
+	for r := range col {
+		v, ok := conv(tb.args[r*tb.width+c])
+		if !ok {
+			return nil, false
+		}
+		col[r] = v
+	}
+	return col, true
 }
 
 // nonNil returns c, or an empty slice for a nil one, so the driver sends an
