@@ -24,13 +24,13 @@ import (
 // When nothing of the batch was sent before its end (a lazily begun
 // transaction not yet begun), that one statement runs on its own and is the
 // whole transaction: committed reports it.
-func (t *tx) endBatch(ctx context.Context, rows *rowBuffer, evs []stamped, deltas map[string]counts) (committed bool, err error) {
+func (t *tx) endBatch(ctx context.Context, evs []stamped, deltas map[string]counts) (committed bool, err error) {
 	if t.s.d.WritableCTE {
 		query, alone := t.QueryRowContext, t.lazy != nil && t.lazy.tx == nil
 		if alone {
 			query = t.s.w.QueryRowContext
 		}
-		done, err := t.endBatchAtOnce(ctx, query, rows, evs, deltas)
+		done, err := t.endBatchAtOnce(ctx, query, evs, deltas)
 		if done || err != nil {
 			return done && alone && err == nil, err
 		}
@@ -38,8 +38,8 @@ func (t *tx) endBatch(ctx context.Context, rows *rowBuffer, evs []stamped, delta
 	if err := t.sendRows(ctx); err != nil {
 		return false, err
 	}
-	if rows != nil && rows.err != nil {
-		return false, rows.err
+	if t.rows != nil && t.rows.err != nil {
+		return false, t.rows.err
 	}
 	t.rows = nil
 	return false, appendStamped(ctx, t, evs, deltas)
@@ -76,7 +76,8 @@ var (
 // endBatchAtOnce runs batchEnd when the batch fits it: one organization,
 // and no deferred rows but users and their values. done is false when it
 // does not fit and nothing was sent.
-func (t *tx) endBatchAtOnce(ctx context.Context, query func(ctx context.Context, q string, args ...any) *sql.Row, rows *rowBuffer, evs []stamped, deltas map[string]counts) (done bool, err error) {
+func (t *tx) endBatchAtOnce(ctx context.Context, query func(ctx context.Context, q string, args ...any) *sql.Row, evs []stamped, deltas map[string]counts) (done bool, err error) {
+	rows := t.rows
 	orgID := ""
 	for _, e := range evs {
 		if orgID != "" && e.orgID != orgID {

@@ -134,10 +134,10 @@ var errWriteFailed = errors.New("a write of the batch failed")
 
 // tryBatch runs the batch optimistically: one transaction with no
 // savepoints, the writes' deferred rows sent together (rowBuffer), and
-// each organization's events numbered with one counter update at the end. Writes almost never fail (a failure is a 4xx the
-// caller sees), and savepoints are not free: SQLite copies every page a
-// savepoint first touches into its journal, which cost about a tenth of a
-// user create. So a failed write rolls the whole batch back
+// each organization's events numbered with one counter update at the end.
+// Writes almost never fail (a failure is a 4xx the caller sees), and
+// savepoints are not free: SQLite copies every page a savepoint first
+// touches into its journal, which cost about a tenth of a user create. So a failed write rolls the whole batch back
 // (errWriteFailed), and tryIsolated runs it again. A batch of one needs no
 // isolation when its write fails by itself: that error is the result.
 func (s *DB) tryBatch(batch []*job, results []error) error {
@@ -147,14 +147,17 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 	lt := &lazyTx{w: s.w}
 	defer lt.rollback()
 	rows := &rowBuffer{}
-	// failed decides what a write's failure means for the batch. A batch
-	// of one whose write failed by itself has its result; a failure of
-	// rows it deferred is named only when the write runs isolated.
-	failed := func(err error) error {
+	// failed decides what a failure means for the batch: own says that a
+	// write failed by itself. A batch of one has that write's result; a
+	// failure of deferred rows, which the end sends, is named only when
+	// the writes run isolated.
+	failed := func(err error, own bool) error {
 		switch {
+		case lt.err != nil:
+			return fmt.Errorf("begin: %w", lt.err)
 		case s.d.IsRetryable(err):
 			return err
-		case len(batch) == 1 && rows.err == nil:
+		case own && len(batch) == 1 && rows.err == nil:
 			results[0] = err
 			return nil
 		}
@@ -165,10 +168,7 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 	for _, j := range batch {
 		t := &tx{s: s, now: now, rows: rows, lazy: lt}
 		if err := j.fn(t); err != nil {
-			if lt.err != nil {
-				return fmt.Errorf("begin: %w", lt.err)
-			}
-			return failed(err)
+			return failed(err, true)
 		}
 		for _, e := range t.events {
 			pending = append(pending, stamped{event: e, actor: j.actor, orgID: j.orgID})
@@ -176,17 +176,9 @@ func (s *DB) tryBatch(batch []*job, results []error) error {
 		deltas[j.orgID] = deltas[j.orgID].add(t.counts)
 	}
 	end := &tx{s: s, now: now, rows: rows, lazy: lt}
-	committed, err := end.endBatch(ctx, rows, pending, deltas)
+	committed, err := end.endBatch(ctx, pending, deltas)
 	if err != nil {
-		if lt.err != nil {
-			return fmt.Errorf("begin: %w", lt.err)
-		}
-		if s.d.IsRetryable(err) {
-			return err
-		}
-		// The end sends what the writes deferred: which write failed is
-		// found by running them isolated.
-		return errWriteFailed
+		return failed(err, false)
 	}
 	if committed || lt.tx == nil {
 		return nil // the end statement was the transaction, or nothing was written

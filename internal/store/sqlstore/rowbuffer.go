@@ -21,7 +21,7 @@ import (
 // A deferred row that fails to insert (a duplicate userName, say) fails
 // the whole batch, which then runs again with each write isolated and its
 // statements sent as it makes them (tryIsolated), so every write gets its
-// own error; only the isolated run sends statements as it makes them.
+// own error.
 type rowBuffer struct {
 	tables []*rowTable
 	// err is the first failed send. A statement that cannot report it
@@ -105,11 +105,14 @@ func rowsStatement(insert, suffix string, width, n int) string {
 
 // sendRows sends the rows the batch deferred before the transaction's
 // next statement.
-func (t *tx) sendRows(ctx context.Context) error {
-	if !t.rows.pending() {
+func (t *tx) sendRows(ctx context.Context) error { return t.send(ctx, t.rows) }
+
+// send inserts b's rows in the transaction.
+func (t *tx) send(ctx context.Context, b *rowBuffer) error {
+	if !b.pending() {
 		return nil
 	}
-	return t.rows.send(ctx, func(ctx context.Context, q string, args ...any) error {
+	return b.send(ctx, func(ctx context.Context, q string, args ...any) error {
 		_, err := t.execNow(ctx, q, args...)
 		return err
 	})

@@ -250,8 +250,8 @@ type tx struct {
 	// organization (negative: removed); appendStamped applies it to the
 	// organization's row with the event counter.
 	counts counts
-	// rows, in an optimistic batch of several writes, holds the inserts
-	// its writes defer (see rowBuffer); nil sends every statement at once.
+	// rows, in an optimistic batch, holds the inserts its writes defer
+	// (see rowBuffer); nil sends every statement at once.
 	rows *rowBuffer
 	// lazy, in an optimistic batch, begins the transaction at the first
 	// statement; Tx is nil until then.

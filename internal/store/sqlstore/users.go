@@ -45,32 +45,26 @@ func (s *DB) CreateUser(ctx context.Context, actor store.Actor, u store.User) (s
 		if u.ManagerDisplay, err = t.managerName(ctx, u.OrgID, u.ManagerID); err != nil {
 			return err
 		}
+		row := []any{u.OrgID, u.ID, u.UserName, store.Fold(u.UserName), nullStr(u.ExternalID),
+			nullStr(u.DisplayName), foldOrNil(u.DisplayName), u.Active, string(u.Attributes), 1, s.t(t.now), s.t(t.now), nullStr(u.ManagerID)}
 		if t.rows != nil {
 			// Sent with the batch's other creates; a failure reruns the
 			// batch isolated, where the switch below names it.
-			t.rows.add(insertUser, "", u.OrgID, u.ID, u.UserName, store.Fold(u.UserName), nullStr(u.ExternalID),
-				nullStr(u.DisplayName), foldOrNil(u.DisplayName), u.Active, string(u.Attributes), 1, s.t(t.now), s.t(t.now), nullStr(u.ManagerID))
-			t.bufferValues(u.OrgID, u.ID, u.Values)
-			t.counts.users++
-			t.emit("user.created", "user", u.ID, userEventData(u))
-			return nil
-		}
-		_, err = t.ExecContext(ctx, `INSERT INTO users (org_id, id, user_name, user_name_key, external_id,
-			display_name, display_name_key, active, attributes, version, created_at, updated_at, manager_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, $11)`,
-			u.OrgID, u.ID, u.UserName, store.Fold(u.UserName), nullStr(u.ExternalID),
-			nullStr(u.DisplayName), foldOrNil(u.DisplayName), u.Active, string(u.Attributes), s.t(t.now), nullStr(u.ManagerID))
-		switch {
-		case s.d.IsForeignKey(err) && u.ManagerID != "":
-			// The manager was deleted after managerName read it
-			// (PostgreSQL's foreign key; SQLite has one writer).
-			return noManager(u.ManagerID)
-		case s.d.IsUnique(err):
-			return s.userConflict(ctx, t, u)
-		case s.d.IsForeignKey(err):
-			return fmt.Errorf("organization %s: %w", u.OrgID, store.ErrNotFound)
-		case err != nil:
-			return err
+			t.rows.add(insertUser, "", row...)
+		} else {
+			_, err = t.ExecContext(ctx, rowsStatement(insertUser, "", len(row), 1), row...)
+			switch {
+			case s.d.IsForeignKey(err) && u.ManagerID != "":
+				// The manager was deleted after managerName read it
+				// (PostgreSQL's foreign key; SQLite has one writer).
+				return noManager(u.ManagerID)
+			case s.d.IsUnique(err):
+				return s.userConflict(ctx, t, u)
+			case s.d.IsForeignKey(err):
+				return fmt.Errorf("organization %s: %w", u.OrgID, store.ErrNotFound)
+			case err != nil:
+				return err
+			}
 		}
 		if err := t.insertValues(ctx, u.OrgID, u.ID, u.Values); err != nil {
 			return err
@@ -124,49 +118,32 @@ func userEventData(u store.User) map[string]any {
 	return d
 }
 
-// insertUser is the INSERT of deferred user creates.
+// insertUser is the INSERT of user creates.
 const insertUser = `INSERT INTO users (org_id, id, user_name, user_name_key, external_id,
 	display_name, display_name_key, active, attributes, version, created_at, updated_at, manager_id) VALUES `
 
-// insertValue is the INSERT of deferred indexed values.
+// insertValue is the INSERT of indexed values.
 const insertValue = `INSERT INTO user_values (org_id, user_id, attr, elem, sub, str, fold) VALUES `
-
-// bufferValues defers a user's indexed values to the batch's rows.
-func (t *tx) bufferValues(orgID, userID string, vals []store.Value) {
-	for _, v := range vals {
-		t.rows.add(insertValue, onConflictKeepFirst, orgID, userID, strings.ToLower(v.Attr), v.Elem, strings.ToLower(v.Sub), v.Str, store.Fold(v.Str))
-	}
-}
 
 // onConflictKeepFirst makes a repeated (attr, elem, sub) keep its first
 // value.
 const onConflictKeepFirst = " ON CONFLICT DO NOTHING"
 
-// insertValues writes a user's indexed values in multi-row statements.
+// insertValues writes a user's indexed values in multi-row statements: with
+// the batch's deferred rows when it defers, at once otherwise.
 func (t *tx) insertValues(ctx context.Context, orgID, userID string, vals []store.Value) error {
+	b := t.rows
+	if b == nil {
+		b = &rowBuffer{}
+	}
+	for _, v := range vals {
+		b.add(insertValue, onConflictKeepFirst, orgID, userID, strings.ToLower(v.Attr), v.Elem, strings.ToLower(v.Sub), v.Str, store.Fold(v.Str))
+	}
 	if t.rows != nil {
-		t.bufferValues(orgID, userID, vals)
 		return nil
 	}
-	const perStmt = 100 // 7 parameters each, well under every engine's limit
-	for len(vals) > 0 {
-		n := min(len(vals), perStmt)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO user_values (org_id, user_id, attr, elem, sub, str, fold) VALUES `)
-		args := []any{orgID, userID}
-		for i, v := range vals[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			k := len(args)
-			fmt.Fprintf(&b, "($1, $2, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5)
-			args = append(args, strings.ToLower(v.Attr), v.Elem, strings.ToLower(v.Sub), v.Str, store.Fold(v.Str))
-		}
-		b.WriteString(onConflictKeepFirst)
-		if _, err := t.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("index values: %w", err)
-		}
-		vals = vals[n:]
+	if err := t.send(ctx, b); err != nil {
+		return fmt.Errorf("index values: %w", err)
 	}
 	return nil
 }
