@@ -186,8 +186,7 @@ func (r *Resolver) firstLoad(ctx context.Context, orgID string, c *orgCache) *lo
 	}
 	l := &load{done: make(chan struct{})}
 	c.loading = l
-	ctx = context.WithoutCancel(ctx)
-	go func() {
+	go func() { // catchUp detaches from ctx's cancellation
 		c.refresh.Lock()
 		if !c.loaded.Load() {
 			l.err = r.catchUp(ctx, orgID, c)

@@ -63,7 +63,7 @@ const (
 
 // validate checks that the required attributes of the information model
 // are present and that objects are objects; where names the request part
-// in messages ("the request", "evaluations[2]"). batch says that a missing
+// in messages ("the request", "evaluations[2]", see loc). batch says that a missing
 // key could have come from the request's defaults.
 func (e evaluation) validate(where loc, n need, batch bool) error {
 	missing := func(key string) error {
@@ -245,7 +245,6 @@ func actionRole(name string) (store.Role, error) {
 	return "", fault.Invalidf("action %q is not one roster knows: its actions are \"view\", \"check\" and \"edit\"", name)
 }
 
-// where names evaluation i of a batch in messages.
 // A loc names a place in a request for error messages: "the request",
 // "evaluations[3]", followed by up to two member paths. It is built as a
 // value and only formatted when a message needs it, so validating a batch
