@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -40,8 +38,7 @@ func runAuthZEN(ctx context.Context, o *options, args []string) error {
 	if *batch > 1 {
 		name, endpoint = fmt.Sprintf("authzen evaluations (batches of %d)", *batch), base+"/access/v1/evaluations"
 	}
-	return load(ctx, o, name, func(ctx context.Context, client *http.Client, i int) (int, error) {
-		r := rand.New(rand.NewPCG(uint64(i), 1))
+	bodies := prebuild(func(r *rand.Rand) []byte {
 		subject := `{"type":"user","id":"` + sf.Users[r.IntN(len(sf.Users))] + `"}`
 		var body strings.Builder
 		if *batch == 1 {
@@ -56,18 +53,9 @@ func runAuthZEN(ctx context.Context, o *options, args []string) error {
 			}
 			body.WriteString(`]}`)
 		}
-		req, err := http.NewRequestWithContext(ctx, "POST", endpoint, bytes.NewBufferString(body.String()))
-		if err != nil {
-			return 0, err
-		}
-		req.Header.Set("Authorization", "Bearer "+o.Token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		io.Copy(io.Discard, resp.Body) //nolint:errcheck // draining for reuse
-		resp.Body.Close()
-		return resp.StatusCode, nil
+		return []byte(body.String())
+	}, 80**batch)
+	return load(ctx, o, name, func(ctx context.Context, client *http.Client, i int) (int, error) {
+		return postJSON(ctx, client, endpoint, o.Token, bodies[i%len(bodies)])
 	})
 }
