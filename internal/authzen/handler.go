@@ -238,12 +238,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 			buffers.Put(buf)
 		}
 	}()
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		// Every value written here is made of strings, numbers and
-		// booleans; a failure is a bug, not the client's doing.
-		panic(fmt.Sprintf("authzen: encode the response: %v", err))
+	switch v := v.(type) {
+	case decision: // the hot paths, without reflection
+		buf.Write(append(appendDecision(buf.AvailableBuffer(), v), '\n'))
+	case evaluationsResponse:
+		buf.Write(append(appendEvaluations(buf.AvailableBuffer(), v), '\n'))
+	default:
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			// Every value written here is made of strings, numbers and
+			// booleans; a failure is a bug, not the client's doing.
+			panic(fmt.Sprintf("authzen: encode the response: %v", err))
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
