@@ -248,6 +248,17 @@ func (x *index) setMember(k resKey, u, origin string, r store.Role) bool {
 	return true
 }
 
+// removeMemberRow removes the user's membership of one origin, and the
+// user from the members when it was the last.
+func (e *grantsAndMembers) removeMemberRow(u, origin string) {
+	rows := slices.DeleteFunc(e.members[u], func(m memberRow) bool { return m.origin == origin })
+	if len(rows) == 0 {
+		delete(e.members, u)
+	} else {
+		e.members[u] = rows
+	}
+}
+
 func (x *index) setOrgRole(u string, r store.OrgRole) {
 	x.orgRoles[u] = r
 	if ue := x.users[u]; ue != nil {
@@ -318,14 +329,16 @@ type eventData struct {
 	GroupID      string             `json:"group_id"`
 	UserID       string             `json:"user_id"`
 	Origin       string             `json:"origin"`
+	Origins      []string           `json:"origins"`
+	FromOrigin   string             `json:"from_origin"`
 	Role         string             `json:"role"`
 	UserName     string             `json:"userName"`
 	DisplayName  string             `json:"displayName"`
 }
 
 // apply applies one event to the index. It returns errReload for events it
-// cannot apply (unknown types, deletions of groups) so that the caller
-// rebuilds from a snapshot instead of guessing.
+// cannot apply (unknown types, references to records it does not hold) so
+// that the caller rebuilds from a snapshot instead of guessing.
 func (x *index) apply(e store.Event) error {
 	if e.Seq != x.seq+1 {
 		return errReload{fmt.Sprintf("event %d follows %d", e.Seq, x.seq)}
@@ -341,10 +354,14 @@ func (x *index) apply(e store.Event) error {
 	case "org.created", "token.created", "token.revoked", "workspace.updated":
 		// Nothing the resolver reads.
 	case "sso.idp_metadata_set", "sso.settings_changed", "sso.signed_in", "sso.signed_out",
-		"sso.sign_in_refused", "sso.sign_in_refused_summary", "org.domain_added", "org.domain_removed":
-		// Sign-in bookkeeping: nothing the resolver reads. Listed so that a
-		// sign-in (or a refused one, which anyone can cause) does not make
-		// the next check rebuild the organization's index.
+		"sso.sign_in_refused", "sso.sign_in_refused_summary", "org.domain_added", "org.domain_removed",
+		"console.signed_in", "console.signed_out", "console_link.created", "console_link.used", "console_link.revoked",
+		"webhook.created", "webhook.updated", "webhook.secret_rotated", "webhook.enabled", "webhook.disabled", "webhook.deleted":
+		// Sign-in, console and webhook bookkeeping: nothing the resolver
+		// reads. Listed so that a sign-in (or a refused one, which anyone
+		// can cause), an owner entering the console or a webhook change
+		// does not make the next check rebuild the organization's index,
+		// which takes seconds at 100,000 users.
 	case "org.plan_changed":
 		if err := json.Unmarshal(d.To, &x.org.Plan); err != nil {
 			return errReload{"plan: " + err.Error()}
@@ -453,6 +470,25 @@ func (x *index) apply(e store.Event) error {
 		if e := x.on(resKey{d.ResourceType, d.ResourceID}); e != nil {
 			delete(e.members, d.UserID)
 		}
+	case "member.origin_removed":
+		// One way the user was a member went (a group's deletion); the
+		// others remain.
+		if e := x.on(resKey{d.ResourceType, d.ResourceID}); e != nil {
+			for _, o := range d.Origins {
+				e.removeMemberRow(d.UserID, o)
+			}
+		}
+	case "member.origin_changed":
+		// Under "keep" a deleted group's joined membership becomes "kept",
+		// merged with a kept one already there at the higher role, which
+		// the event carries.
+		k := resKey{d.ResourceType, d.ResourceID}
+		e := x.on(k)
+		if e == nil {
+			return errReload{"member of an unknown " + string(d.ResourceType) + " " + d.ResourceID}
+		}
+		e.removeMemberRow(d.UserID, d.FromOrigin)
+		x.setMember(k, d.UserID, d.Origin, store.Role(d.Role))
 	case "org.role_set":
 		x.setOrgRole(d.UserID, store.OrgRole(d.Role))
 	case "org.role_removed":
