@@ -51,7 +51,8 @@ const DefaultPollInterval = 250 * time.Millisecond
 //     instance on the same PostgreSQL, the roster CLI): a read that finds
 //     the index older than PollInterval compares the organization's event
 //     counter, one indexed row, and catches up when it moved. Reads never
-//     wait for a poll another goroutine is doing; they use the index as it
+//     wait for a poll another goroutine is doing, nor for a rebuild a
+//     poll found needed (it runs on its own); they use the index as it
 //     is, so staleness is bounded by PollInterval plus one catch-up.
 //   - on a miss: a user or resource unknown to the index triggers one
 //     immediate catch-up before "not found" is answered, so a record just
@@ -167,8 +168,27 @@ func (r *Resolver) ensure(ctx context.Context, orgID string, c *orgCache, force 
 	if r.now().UnixNano()-c.lastPoll.Load() < int64(interval) || !c.refresh.TryLock() {
 		return nil
 	}
-	defer c.refresh.Unlock()
-	if err := r.catchUp(ctx, orgID, c); err != nil {
+	pctx, cancel := detach(ctx)
+	rebuild, err := r.advance(pctx, orgID, c)
+	if err == nil && rebuild {
+		// Rebuilding a large organization takes seconds, and another
+		// instance's writes may show up to one catch-up late: this
+		// request serves the index as it is, as every read does while a
+		// poll runs, and the rebuild ends on its own.
+		go func() {
+			defer cancel()
+			defer c.refresh.Unlock()
+			if err := r.reload(pctx, orgID, c); err != nil {
+				c.dirty.Store(true)
+				r.logger().WarnContext(pctx, "access index rebuild after a poll failed; serving the previous state", "org", orgID, "err", err)
+			}
+		}()
+		return nil
+	}
+	cancel()
+	c.refresh.Unlock()
+	if err != nil {
+		c.dirty.Store(true)
 		// A failed poll leaves a working index; serve it and say so.
 		r.logger().WarnContext(ctx, "access index poll failed; serving the previous state", "org", orgID, "err", err)
 	}
@@ -215,39 +235,55 @@ const maxCatchUp = 20000
 // that started it.
 const catchUpTimeout = 2 * time.Minute
 
+// detach returns a context for work that outlives the request that
+// triggered it: loading a large organization can take longer than a
+// client waits, and if a client that hangs up cancelled it, every retry
+// would start the load over and none would finish while the others queued
+// behind the lock.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), catchUpTimeout)
+}
+
 // catchUp moves the index to the log's end; the caller holds c.refresh.
-// The work outlives the request that triggered it: loading a large
-// organization can take longer than a client waits, and if a client that
-// hangs up cancelled it, every retry would start the load over and none
-// would finish while the others queued behind the lock.
-func (r *Resolver) catchUp(ctx context.Context, orgID string, c *orgCache) (err error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), catchUpTimeout)
+func (r *Resolver) catchUp(ctx context.Context, orgID string, c *orgCache) error {
+	ctx, cancel := detach(ctx)
 	defer cancel()
+	rebuild, err := r.advance(ctx, orgID, c)
+	if err == nil && rebuild {
+		err = r.reload(ctx, orgID, c)
+	}
+	if err != nil {
+		c.dirty.Store(true)
+	}
+	return err
+}
+
+// advance applies the log's new events to the index; the caller holds
+// c.refresh. It reports rebuild, leaving the index as far as it got, when
+// only a snapshot can bring it to the end: no index yet, more than
+// maxCatchUp events behind, a log that went back, or an event the index
+// cannot apply.
+func (r *Resolver) advance(ctx context.Context, orgID string, c *orgCache) (rebuild bool, err error) {
 	c.dirty.Store(false) // an Invalidate from now on asks for another catch-up
 	c.lastPoll.Store(r.now().UnixNano())
-	defer func() {
-		if err != nil {
-			c.dirty.Store(true)
-		}
-	}()
 	if !c.loaded.Load() {
-		return r.reload(ctx, orgID, c)
+		return true, nil
 	}
 	seq, err := r.Store.EventSeq(ctx, orgID)
 	if err != nil {
-		return fmt.Errorf("access index of %s: %w", orgID, err)
+		return false, fmt.Errorf("access index of %s: %w", orgID, err)
 	}
 	cur := c.idx.seq // only refreshers write it, and we are the one
 	if seq == cur {
-		return nil
+		return false, nil
 	}
 	if seq-cur > maxCatchUp || seq < cur {
-		return r.reload(ctx, orgID, c)
+		return true, nil
 	}
 	for cur < seq {
 		evs, err := r.Store.ListEvents(ctx, orgID, cur, 1000)
 		if err != nil {
-			return fmt.Errorf("access index of %s: %w", orgID, err)
+			return false, fmt.Errorf("access index of %s: %w", orgID, err)
 		}
 		if len(evs) == 0 {
 			break
@@ -264,10 +300,10 @@ func (r *Resolver) catchUp(ctx context.Context, orgID string, c *orgCache) (err 
 		var re errReload
 		if errors.As(applyErr, &re) {
 			r.logger().DebugContext(ctx, "access index rebuilt", "org", orgID, "reason", re.reason)
-			return r.reload(ctx, orgID, c)
+			return true, nil
 		}
 	}
-	return nil
+	return false, nil
 }
 
 func (r *Resolver) reload(ctx context.Context, orgID string, c *orgCache) error {
