@@ -113,6 +113,24 @@ func TestEveryEventAppliesWithoutARebuild(t *testing.T) {
 						}
 						return w.s.DeleteWebhook(ctx, ownerActor, w.org.ID, ep.ID)
 					}},
+					{"access.changed derived", func() error {
+						// As the deriver records it (package events): the users
+						// a change named, after the change.
+						ds, err := w.s.ClaimAccessDerivations(ctx, "test", now, now.Add(time.Minute), 10)
+						if err != nil {
+							return err
+						}
+						for _, d := range ds {
+							if d.Cursor.OrgID != w.org.ID {
+								continue
+							}
+							to := store.AccessCursor{OrgID: w.org.ID, Seq: d.Last}
+							changes := []store.AccessChange{{UserID: ana.ID, CauseSeq: d.Last, CauseType: "grant.created"}}
+							return w.s.RecordAccessDerivation(ctx, d.Cursor, to, changes, "")
+						}
+						t.Fatal("the organization has nothing to derive")
+						return nil
+					}},
 					{"group with joined members deleted", func() error { return w.s.DeleteGroup(ctx, scimActor, w.org.ID, sales.ID) }},
 				}
 				for _, st := range steps {
