@@ -132,3 +132,27 @@ func BenchmarkCheckGroups(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkApplyUserDeleted measures applying one user.deleted to an
+// index of 1,000 or 10,000 resources: what a mass deprovisioning in the
+// IdP costs each check waiting on the index's lock.
+func BenchmarkApplyUserDeleted(b *testing.B) {
+	for _, size := range []struct{ workspaces, folders int }{{100, 1_000}, {1_000, 10_000}} {
+		b.Run(fmt.Sprintf("resources=%d", size.workspaces+size.folders), func(b *testing.B) {
+			snap, uids, _ := benchOrg(20_000, 100, size.workspaces, size.folders, 5)
+			x := buildIndex(snap)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i == len(uids) {
+					b.StopTimer()
+					x = buildIndex(snap)
+					b.StartTimer()
+				}
+				e := store.Event{Seq: x.seq + 1, Type: "user.deleted", SubjectID: uids[i%len(uids)]}
+				if err := x.apply(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

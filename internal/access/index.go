@@ -73,6 +73,10 @@ type userEntry struct {
 	active  bool
 	groups  []string // groups the user is in, unordered
 	orgRole store.OrgRole
+	// memberOf are the workspaces and folders the user is a member of,
+	// unordered, so that deleting the user touches those and not every
+	// resource of the organization.
+	memberOf []resKey
 }
 
 // grantsAndMembers is what a workspace or folder gives: its grants to
@@ -244,18 +248,62 @@ func (x *index) setMember(k resKey, u, origin string, r store.Role) bool {
 			return true
 		}
 	}
+	if len(rows) == 0 {
+		if ue := x.users[u]; ue != nil {
+			ue.memberOf = append(ue.memberOf, k)
+		}
+	}
 	m[u] = append(rows, memberRow{origin, r})
 	return true
 }
 
-// removeMemberRow removes the user's membership of one origin, and the
-// user from the members when it was the last.
-func (e *grantsAndMembers) removeMemberRow(u, origin string) {
-	rows := slices.DeleteFunc(e.members[u], func(m memberRow) bool { return m.origin == origin })
-	if len(rows) == 0 {
-		delete(e.members, u)
-	} else {
+// removeMember removes every membership of the user on k.
+func (x *index) removeMember(k resKey, u string) {
+	e := x.on(k)
+	if e == nil {
+		return
+	}
+	if _, ok := e.members[u]; !ok {
+		return
+	}
+	delete(e.members, u)
+	x.forgetMemberOf(u, k)
+}
+
+// removeMemberRow removes the user's membership of one origin on k, and
+// the user from its members when it was the last.
+func (x *index) removeMemberRow(k resKey, u, origin string) {
+	e := x.on(k)
+	if e == nil {
+		return
+	}
+	rows, ok := e.members[u]
+	if !ok {
+		return
+	}
+	if rows = slices.DeleteFunc(rows, func(m memberRow) bool { return m.origin == origin }); len(rows) > 0 {
 		e.members[u] = rows
+		return
+	}
+	delete(e.members, u)
+	x.forgetMemberOf(u, k)
+}
+
+func (x *index) forgetMemberOf(u string, k resKey) {
+	if ue := x.users[u]; ue != nil {
+		if i := slices.Index(ue.memberOf, k); i >= 0 {
+			ue.memberOf = slices.Delete(ue.memberOf, i, i+1)
+		}
+	}
+}
+
+// dropResource forgets a deleted workspace or folder in its members'
+// entries; the caller deletes the resource itself.
+func (x *index) dropResource(k resKey) {
+	if e := x.on(k); e != nil {
+		for u := range e.members {
+			x.forgetMemberOf(u, k)
+		}
 	}
 }
 
@@ -402,11 +450,10 @@ func (x *index) apply(e store.Event) error {
 		for _, g := range u.groups {
 			delete(x.groups[g], id)
 		}
-		for _, w := range x.workspaces {
-			delete(w.members, id)
-		}
-		for _, f := range x.folders {
-			delete(f.members, id)
+		for _, k := range u.memberOf {
+			if e := x.on(k); e != nil {
+				delete(e.members, id)
+			}
 		}
 		delete(x.orgRoles, id)
 		delete(x.users, id)
@@ -441,8 +488,10 @@ func (x *index) apply(e store.Event) error {
 		x.sorted = nil
 	case "workspace.deleted":
 		for _, f := range d.Folders {
+			x.dropResource(resKey{store.ResourceFolder, f})
 			delete(x.folders, f)
 		}
+		x.dropResource(resKey{store.ResourceWorkspace, id})
 		delete(x.workspaces, id)
 		x.sorted = nil
 	case "folder.created":
@@ -465,6 +514,7 @@ func (x *index) apply(e store.Event) error {
 				delete(w.folders, id)
 			}
 		}
+		x.dropResource(resKey{store.ResourceFolder, id})
 		delete(x.folders, id)
 		x.sorted = nil
 	case "grant.created", "grant.updated":
@@ -480,27 +530,22 @@ func (x *index) apply(e store.Event) error {
 			return errReload{"member of an unknown " + string(d.ResourceType) + " " + d.ResourceID}
 		}
 	case "member.removed":
-		if e := x.on(resKey{d.ResourceType, d.ResourceID}); e != nil {
-			delete(e.members, d.UserID)
-		}
+		x.removeMember(resKey{d.ResourceType, d.ResourceID}, d.UserID)
 	case "member.origin_removed":
 		// One way the user was a member went (a group's deletion); the
 		// others remain.
-		if e := x.on(resKey{d.ResourceType, d.ResourceID}); e != nil {
-			for _, o := range d.Origins {
-				e.removeMemberRow(d.UserID, o)
-			}
+		for _, o := range d.Origins {
+			x.removeMemberRow(resKey{d.ResourceType, d.ResourceID}, d.UserID, o)
 		}
 	case "member.origin_changed":
 		// Under "keep" a deleted group's joined membership becomes "kept",
 		// merged with a kept one already there at the higher role, which
 		// the event carries.
 		k := resKey{d.ResourceType, d.ResourceID}
-		e := x.on(k)
-		if e == nil {
+		if !x.exists(k) {
 			return errReload{"member of an unknown " + string(d.ResourceType) + " " + d.ResourceID}
 		}
-		e.removeMemberRow(d.UserID, d.FromOrigin)
+		x.removeMemberRow(k, d.UserID, d.FromOrigin)
 		x.setMember(k, d.UserID, d.Origin, store.Role(d.Role))
 	case "org.role_set":
 		x.setOrgRole(d.UserID, store.OrgRole(d.Role))
@@ -604,7 +649,31 @@ func (x *index) resolve(uid string, k resKey, explain bool) result {
 	if r.level == LevelNone && r.denial == "" {
 		r.denial = DenyNoGrant
 	}
+	if len(r.reasons) > 1 {
+		// The walk follows the user's groups in the order they were
+		// added (or a map's), which differs between an index kept current
+		// and one built fresh: the same state is explained the same way.
+		slices.SortFunc(r.reasons, compareReasons)
+	}
 	return r
+}
+
+// compareReasons orders a resource's own reasons before inherited ones,
+// grants before memberships, and then by group and origin.
+func compareReasons(a, b Reason) int {
+	if a.Inherited != b.Inherited {
+		if b.Inherited {
+			return -1
+		}
+		return 1
+	}
+	if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.GroupID, b.GroupID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Origin, b.Origin)
 }
 
 // consider adds what grants and memberships on resource on give user u;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -108,6 +109,8 @@ func propertyRun(t *testing.T, seed uint64) {
 	pick := func(xs []string) string { return xs[rnd.IntN(len(xs))] }
 
 	var users, groups, wss, folders []string
+	var goneUsers, goneFolders []string
+	homes := map[string]bool{}
 	for i := 0; i < 10; i++ {
 		u := w.user(fmt.Sprintf("user%d", i))
 		users = append(users, u.ID)
@@ -133,6 +136,7 @@ func propertyRun(t *testing.T, seed uint64) {
 		}
 		wss = append(wss, ws.ID)
 		folders = append(folders, home.ID)
+		homes[home.ID] = true
 		m.folders[home.ID] = [2]string{ws.ID, string(store.TeamAccessWorkspace)}
 		for j := 0; j < 3; j++ {
 			ta := store.TeamAccessWorkspace
@@ -154,7 +158,7 @@ func propertyRun(t *testing.T, seed uint64) {
 		return store.ResourceFolder, pick(folders)
 	}
 	step := func() {
-		switch rnd.IntN(9) {
+		switch rnd.IntN(11) {
 		case 0: // grant
 			rt, id := resource()
 			if rt == store.ResourceFolder && m.folders[id][1] != string(store.TeamAccessInviteOnly) {
@@ -229,6 +233,52 @@ func propertyRun(t *testing.T, seed uint64) {
 					}
 				}
 			}
+		case 9: // delete a user (now and then: the others need users)
+			if len(users) <= 6 || rnd.IntN(2) == 0 {
+				return
+			}
+			i := rnd.IntN(len(users))
+			u := users[i]
+			w.scim(s.DeleteUser(ctx, scimActor, w.org.ID, u))
+			users = append(users[:i], users[i+1:]...)
+			goneUsers = append(goneUsers, u)
+			delete(m.users, u)
+			delete(m.orgRoles, u)
+			for k := range m.inGroup {
+				if k[1] == u {
+					delete(m.inGroup, k)
+				}
+			}
+			for k := range m.members {
+				if k[2] == u {
+					delete(m.members, k)
+				}
+			}
+		case 10: // delete a folder other than a home folder
+			if len(folders) <= len(homes)+4 {
+				return
+			}
+			i := rnd.IntN(len(folders))
+			id := folders[i]
+			if homes[id] {
+				return
+			}
+			if err := w.svc.DeleteFolder(ctx, ownerActor, w.org.ID, id); err != nil {
+				t.Fatal(err)
+			}
+			folders = append(folders[:i], folders[i+1:]...)
+			goneFolders = append(goneFolders, id)
+			delete(m.folders, id)
+			for k := range m.grants {
+				if k[0] == string(store.ResourceFolder) && k[1] == id {
+					delete(m.grants, k)
+				}
+			}
+			for k := range m.members {
+				if k[0] == string(store.ResourceFolder) && k[1] == id {
+					delete(m.members, k)
+				}
+			}
 		}
 	}
 	compare := func(res *access.Resolver, label string) {
@@ -249,6 +299,16 @@ func propertyRun(t *testing.T, seed uint64) {
 			for _, f := range folders {
 				check(store.ResourceFolder, f)
 			}
+			for _, f := range goneFolders {
+				if _, err := res.Level(ctx, w.org.ID, u, store.ResourceFolder, f); err == nil {
+					t.Errorf("%s: deleted folder %s is still found", label, f)
+				}
+			}
+		}
+		for _, u := range goneUsers {
+			if _, err := res.Check(ctx, w.org.ID, u, store.ResourceWorkspace, wss[0], store.RoleViewer); err == nil {
+				t.Errorf("%s: deleted user %s is still found", label, u)
+			}
 		}
 	}
 	for round := 0; round < 6; round++ {
@@ -256,9 +316,36 @@ func propertyRun(t *testing.T, seed uint64) {
 			step()
 		}
 		compare(w.res, fmt.Sprintf("round %d, incremental", round))
-		compare(&access.Resolver{Store: s, PollInterval: -1}, fmt.Sprintf("round %d, fresh", round))
+		fresh := &access.Resolver{Store: s, PollInterval: -1}
+		compare(fresh, fmt.Sprintf("round %d, fresh", round))
+		// The listings read what checks do not (members of deleted users
+		// and resources would show here first): incremental and fresh
+		// must list the same.
+		for _, ws := range wss {
+			sameReach(t, w.res, fresh, w.org.ID, store.ResourceWorkspace, ws, round)
+		}
+		for _, f := range folders {
+			sameReach(t, w.res, fresh, w.org.ID, store.ResourceFolder, f, round)
+		}
+		for _, u := range users {
+			a, _, errA := w.res.UserAccess(ctx, w.org.ID, u, "", 1000)
+			b, _, errB := fresh.UserAccess(ctx, w.org.ID, u, "", 1000)
+			if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
+				t.Errorf("round %d: access of user %s: incremental %+v (%v), fresh %+v (%v)", round, u, a, errA, b, errB)
+			}
+		}
 		if t.Failed() {
 			return
 		}
+	}
+}
+
+func sameReach(t *testing.T, a, b *access.Resolver, org string, rt store.ResourceType, id string, round int) {
+	t.Helper()
+	ctx := context.Background()
+	ra, _, errA := a.ResourceAccess(ctx, org, rt, id, "", 1000)
+	rb, _, errB := b.ResourceAccess(ctx, org, rt, id, "", 1000)
+	if errA != nil || errB != nil || !reflect.DeepEqual(ra, rb) {
+		t.Errorf("round %d: who reaches %s %s: incremental %+v (%v), fresh %+v (%v)", round, rt, id, ra, errA, rb, errB)
 	}
 }
