@@ -477,12 +477,10 @@ func (x *index) apply(e store.Event) error {
 		}
 		delete(x.groups, id)
 		delete(x.groupNames, id)
-		for _, w := range x.workspaces {
-			delete(w.grants, id)
-		}
-		for _, f := range x.folders {
-			delete(f.grants, id)
-		}
+		// The group's grants go with the grant.deleted events that follow
+		// (store.GroupStore.DeleteGroup), each touching its resource,
+		// rather than by a walk of every resource here. Until then they
+		// give no one anything: the group has no members left.
 	case "workspace.created":
 		x.workspaces[id] = &workspaceEntry{name: d.Name, home: d.HomeFolderID, folders: map[string]struct{}{}}
 		x.sorted = nil
