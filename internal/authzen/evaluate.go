@@ -47,7 +47,7 @@ const expectsEvaluation = `"subject", "action" and "resource"`
 // evaluation serves the Access Evaluation API.
 func (h *Handler) evaluation(w http.ResponseWriter, r *http.Request, orgID string) error {
 	var req evaluation
-	if err := decode(r, &req, expectsEvaluation); err != nil {
+	if err := decode(r, &req, expectsEvaluation, nil); err != nil {
 		return err
 	}
 	if err := req.validate(at("the request"), needSubjectID|needAction|needResourceID, false); err != nil {
@@ -64,8 +64,10 @@ func (h *Handler) evaluation(w http.ResponseWriter, r *http.Request, orgID strin
 
 // evaluations serves the Access Evaluations API.
 func (h *Handler) evaluations(w http.ResponseWriter, r *http.Request, orgID string) error {
+	sc := h.scratch.get()
+	defer h.scratch.put(sc)
 	var req evaluationsRequest
-	if err := decode(r, &req, `"evaluations", or "subject", "action" and "resource"`); err != nil {
+	if err := decode(r, &req, `"evaluations", or "subject", "action" and "resource"`, sc); err != nil {
 		return err
 	}
 	sem, err := req.semantic()
@@ -97,8 +99,8 @@ func (h *Handler) evaluations(w http.ResponseWriter, r *http.Request, orgID stri
 			return err
 		}
 	}
-	out := make([]decision, 0, len(req.Evaluations))
-	ev.contexts = make([]decisionContext, len(req.Evaluations))
+	out := sc.out[:0]
+	ev.contexts = sc.decisionContexts(len(req.Evaluations))
 	for i, e := range req.Evaluations {
 		d, err := ev.evaluate(e)
 		if err != nil {
@@ -116,6 +118,7 @@ func (h *Handler) evaluations(w http.ResponseWriter, r *http.Request, orgID stri
 		}
 	}
 	writeJSON(w, http.StatusOK, evaluationsResponse{out})
+	sc.out = out // keep what append grew
 	return nil
 }
 

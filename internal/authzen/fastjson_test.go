@@ -39,10 +39,10 @@ func TestFastDecode(t *testing.T) {
 	for _, body := range fastSeeds[:5] {
 		var e evaluation
 		var req evaluationsRequest
-		if !fastDecode([]byte(body), &req) {
+		if !fastDecode([]byte(body), &req, nil) {
 			t.Errorf("fastDecode(%s) as a batch gave up", body)
 		}
-		if body != fastSeeds[2] && body != fastSeeds[3] && !fastDecode([]byte(body), &e) {
+		if body != fastSeeds[2] && body != fastSeeds[3] && !fastDecode([]byte(body), &e, nil) {
 			t.Errorf("fastDecode(%s) gave up", body)
 		}
 	}
@@ -54,12 +54,13 @@ func FuzzFastDecode(f *testing.F) {
 	for _, s := range fastSeeds {
 		f.Add(s)
 	}
+	var pool scratchPool // shared by the inputs, as by requests
 	f.Fuzz(func(t *testing.T, body string) {
 		if jsontext.Check([]byte(body)) != nil {
 			return // refused before decoding, as decode does
 		}
 		var fast, slow evaluation
-		if fastDecode([]byte(body), &fast) {
+		if fastDecode([]byte(body), &fast, nil) {
 			if err := json.Unmarshal([]byte(body), &slow); err != nil {
 				t.Fatalf("fast path accepted %q, encoding/json refused it: %v", body, err)
 			}
@@ -68,12 +69,23 @@ func FuzzFastDecode(f *testing.F) {
 			}
 		}
 		var fastB, slowB evaluationsRequest
-		if fastDecode([]byte(body), &fastB) {
+		if fastDecode([]byte(body), &fastB, nil) {
 			if err := json.Unmarshal([]byte(body), &slowB); err != nil {
 				t.Fatalf("fast path accepted batch %q, encoding/json refused it: %v", body, err)
 			}
 			if !reflect.DeepEqual(fastB, slowB) {
 				t.Fatalf("batch %q: fast %+v, encoding/json %+v", body, fastB, slowB)
+			}
+		}
+		// With memory lent by a scratch that earlier inputs used: nothing
+		// of theirs shows through.
+		sc := pool.get()
+		defer pool.put(sc)
+		var fastS, slowS evaluationsRequest
+		if fastDecode([]byte(body), &fastS, sc) {
+			json.Unmarshal([]byte(body), &slowS)
+			if !reflect.DeepEqual(fastS, slowS) {
+				t.Fatalf("batch %q with a reused scratch: fast %+v, encoding/json %+v", body, fastS, slowS)
 			}
 		}
 	})

@@ -75,6 +75,8 @@ type Handler struct {
 	MaxEvaluations int
 	// RateLimits, when set, limits each API key's requests.
 	RateLimits *auth.Limits
+
+	scratch scratchPool
 }
 
 // Mount registers the API's routes: the five POST endpoints behind the
@@ -288,12 +290,13 @@ const maxPresized = 1 << 20
 
 // decode reads the JSON object of the request body into v. Unknown fields
 // are ignored, as the specification requires for forward compatibility.
-func decode(r *http.Request, v any, expects string) error {
+// sc, when not nil, lends memory to a batch (see fastDecode).
+func decode(r *http.Request, v any, expects string, sc *scratch) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err // the body limit's *http.MaxBytesError, answered 413
 	}
-	if jsontext.Check(body) == nil && fastDecode(body, v) {
+	if jsontext.Check(body) == nil && fastDecode(body, v, sc) {
 		return nil
 	}
 	return jsontext.Decode(body, v, expects, false)

@@ -184,7 +184,7 @@ func (p paging) next(after string) string {
 // read decodes and validates a search request.
 func readSearch(r *http.Request, n need, expects string) (*searchRequest, error) {
 	var req searchRequest
-	if err := decode(r, &req, expects); err != nil {
+	if err := decode(r, &req, expects, nil); err != nil {
 		return nil, err
 	}
 	if err := req.validate(at("the request"), n, false); err != nil {
