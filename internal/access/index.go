@@ -257,22 +257,9 @@ func (x *index) setMember(k resKey, u, origin string, r store.Role) bool {
 	return true
 }
 
-// removeMember removes every membership of the user on k.
-func (x *index) removeMember(k resKey, u string) {
-	e := x.on(k)
-	if e == nil {
-		return
-	}
-	if _, ok := e.members[u]; !ok {
-		return
-	}
-	delete(e.members, u)
-	x.forgetMemberOf(u, k)
-}
-
-// removeMemberRow removes the user's membership of one origin on k, and
-// the user from its members when it was the last.
-func (x *index) removeMemberRow(k resKey, u, origin string) {
+// removeMemberships removes the user's memberships on k that drop
+// reports, and the user from k's members when none is left.
+func (x *index) removeMemberships(k resKey, u string, drop func(memberRow) bool) {
 	e := x.on(k)
 	if e == nil {
 		return
@@ -281,12 +268,19 @@ func (x *index) removeMemberRow(k resKey, u, origin string) {
 	if !ok {
 		return
 	}
-	if rows = slices.DeleteFunc(rows, func(m memberRow) bool { return m.origin == origin }); len(rows) > 0 {
+	if rows = slices.DeleteFunc(rows, drop); len(rows) > 0 {
 		e.members[u] = rows
 		return
 	}
 	delete(e.members, u)
 	x.forgetMemberOf(u, k)
+}
+
+// allRows and ofOrigins say which memberships removeMemberships drops.
+func allRows(memberRow) bool { return true }
+
+func ofOrigins(origins ...string) func(memberRow) bool {
+	return func(m memberRow) bool { return slices.Contains(origins, m.origin) }
 }
 
 func (x *index) forgetMemberOf(u string, k resKey) {
@@ -528,13 +522,11 @@ func (x *index) apply(e store.Event) error {
 			return errReload{"member of an unknown " + string(d.ResourceType) + " " + d.ResourceID}
 		}
 	case "member.removed":
-		x.removeMember(resKey{d.ResourceType, d.ResourceID}, d.UserID)
+		x.removeMemberships(resKey{d.ResourceType, d.ResourceID}, d.UserID, allRows)
 	case "member.origin_removed":
 		// One way the user was a member went (a group's deletion); the
 		// others remain.
-		for _, o := range d.Origins {
-			x.removeMemberRow(resKey{d.ResourceType, d.ResourceID}, d.UserID, o)
-		}
+		x.removeMemberships(resKey{d.ResourceType, d.ResourceID}, d.UserID, ofOrigins(d.Origins...))
 	case "member.origin_changed":
 		// Under "keep" a deleted group's joined membership becomes "kept",
 		// merged with a kept one already there at the higher role, which
@@ -543,7 +535,7 @@ func (x *index) apply(e store.Event) error {
 		if !x.exists(k) {
 			return errReload{"member of an unknown " + string(d.ResourceType) + " " + d.ResourceID}
 		}
-		x.removeMemberRow(k, d.UserID, d.FromOrigin)
+		x.removeMemberships(k, d.UserID, ofOrigins(d.FromOrigin))
 		x.setMember(k, d.UserID, d.Origin, store.Role(d.Role))
 	case "org.role_set":
 		x.setOrgRole(d.UserID, store.OrgRole(d.Role))
