@@ -43,7 +43,7 @@ func runAccess(ctx context.Context, o *options, args []string) error {
 			rt, id = "workspace", sf.Workspaces[r.IntN(len(sf.Workspaces))]
 		}
 		return []byte(`{"user_id":"` + user + `","resource_type":"` + rt + `","resource_id":"` + id + `","role":"viewer"}`)
-	}, 64)
+	})
 	return load(ctx, o, "access check", func(ctx context.Context, client *http.Client, i int) (int, error) {
 		return postJSON(ctx, client, endpoint, o.Token, bodies[i%len(bodies)])
 	})
@@ -53,13 +53,15 @@ func runAccess(ctx context.Context, o *options, args []string) error {
 // starts: building a batch's JSON takes tens of microseconds and garbage
 // that the generator's collector would otherwise clean up during the run,
 // on the cores the server uses, and charge to its latency. Body i comes
-// from a generator seeded with i, so runs are repeatable; size is a guess
-// of a body's bytes, which bounds the memory the bodies take to about 64 MB.
-func prebuild(build func(r *rand.Rand) []byte, size int) [][]byte {
-	n := min(maxBodies, max(64, 64<<20/max(size, 1)))
-	out := make([][]byte, n)
-	for i := range out {
-		out[i] = build(rand.New(rand.NewPCG(uint64(i), 1)))
+// from a generator seeded with i, so runs are repeatable; their number is
+// chosen from the first body's size so that they take about 64 MB.
+func prebuild(build func(r *rand.Rand) []byte) [][]byte {
+	body := func(i int) []byte { return build(rand.New(rand.NewPCG(uint64(i), 1))) }
+	first := body(0)
+	out := make([][]byte, min(maxBodies, max(64, 64<<20/max(len(first), 1))))
+	out[0] = first
+	for i := 1; i < len(out); i++ {
+		out[i] = body(i)
 	}
 	return out
 }

@@ -40,16 +40,15 @@ func TestAccessScenariosSendWellFormedRequests(t *testing.T) {
 		check func(body []byte) (int, error)
 	}{
 		{"check", "access", "/api/v1/check", nil, func(body []byte) (int, error) {
-			var req struct{ UserID, ResourceType, ResourceID, Role string }
+			var req struct {
+				UserID       string `json:"user_id"`
+				ResourceType string `json:"resource_type"`
+				ResourceID   string `json:"resource_id"`
+				Role         string `json:"role"`
+			}
 			dec := json.NewDecoder(bytes.NewReader(body))
 			dec.DisallowUnknownFields()
-			err := dec.Decode(&struct {
-				UserID       *string `json:"user_id"`
-				ResourceType *string `json:"resource_type"`
-				ResourceID   *string `json:"resource_id"`
-				Role         *string `json:"role"`
-			}{&req.UserID, &req.ResourceType, &req.ResourceID, &req.Role})
-			if err != nil || !slices.Contains(sf.Users, req.UserID) || req.Role != "viewer" ||
+			if err := dec.Decode(&req); err != nil || !slices.Contains(sf.Users, req.UserID) || req.Role != "viewer" ||
 				!(req.ResourceType == "workspace" && slices.Contains(sf.Workspaces, req.ResourceID) ||
 					req.ResourceType == "folder" && slices.Contains(sf.Folders, req.ResourceID)) {
 				return 0, errBody

@@ -54,7 +54,7 @@ func runAuthZEN(ctx context.Context, o *options, args []string) error {
 			body.WriteString(`]}`)
 		}
 		return []byte(body.String())
-	}, 80**batch)
+	})
 	return load(ctx, o, name, func(ctx context.Context, client *http.Client, i int) (int, error) {
 		return postJSON(ctx, client, endpoint, o.Token, bodies[i%len(bodies)])
 	})
